@@ -1,0 +1,1 @@
+"""loan-audit's stages: ingest → normalise → validate → detect → outputs."""

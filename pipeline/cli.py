@@ -1,0 +1,191 @@
+"""The loan-audit command line: thin commands that parse options, call the pipeline
+and map errors to exit codes (0 clean, 1 findings at or above --fail-on, 2 unusable
+input)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pipeline.errors import InputError
+
+app = typer.Typer(
+    help="扶贫小额信贷数据质量审计 / Audit poverty-alleviation microcredit data (loan register + roster).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+class OutFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+class RulesFormat(str, Enum):
+    text = "text"
+    md = "md"
+    json = "json"
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"loan-audit: {message}".replace("\n", " "), err=True)
+    raise typer.Exit(2)
+
+
+def _as_of(value: Optional[str]) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--as-of 须为日期 YYYY-MM-DD: {value!r}")
+
+
+def _inputs(folder: Optional[Path], roster: Optional[Path], loans: Optional[Path]) -> tuple[Path, Path]:
+    from pipeline.ingest import find_inputs
+
+    if folder is not None:
+        if roster or loans:
+            _fail("给出文件夹 DIR 或 --roster/--loans，不要同时给出 give DIR or --roster/--loans, not both")
+        return find_inputs(folder)
+    if roster is None or loans is None:
+        _fail("需要 DIR，或同时给出 --roster 和 --loans: give DIR, or both --roster and --loans")
+    return roster, loans
+
+
+def _progress(quiet: bool):
+    """A progress line on stderr when it is a terminal and not --quiet."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+
+    status = Console(stderr=True).status("loan-audit")
+    status.start()
+    return status, (lambda stage: status.update(f"loan-audit: {stage} …"))
+
+
+def _audit(folder, roster, loans, policy, as_of, encoding, quiet):
+    from pipeline.run import audit_files
+
+    roster, loans = _inputs(folder, roster, loans)
+    status, progress = _progress(quiet)
+    try:
+        return audit_files(roster, loans, policy, _as_of(as_of), encoding, progress)
+    finally:
+        if status:
+            status.stop()
+
+
+Folder = Annotated[Optional[Path], typer.Argument(help="文件夹，含 roster.* 与 loans.* / folder holding roster.* and loans.*")]
+RosterOpt = Annotated[Optional[Path], typer.Option("--roster", help="花名册文件 roster file (csv/xlsx/xls/parquet)")]
+LoansOpt = Annotated[Optional[Path], typer.Option("--loans", help="贷款台账文件 loan register file")]
+PolicyOpt = Annotated[Optional[Path], typer.Option("--policy", help="政策参数文件 policy TOML overriding rules/policy.toml")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="数据日期 YYYY-MM-DD (default: policy as_of, else today)")]
+FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when cases at or above this severity exist")]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="CSV encoding (default: detect UTF-8 / GBK)")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")]
+
+
+@app.command()
+def run(
+    folder: Folder = None,
+    roster: RosterOpt = None,
+    loans: LoansOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹 output folder")] = Path("out"),
+    policy: PolicyOpt = None,
+    as_of: AsOfOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    encoding: EncodingOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """审计并写出全部结果 / Audit the inputs and write every output to --out."""
+    from pipeline.detect import at_or_above
+    from pipeline.outputs import write_outputs
+
+    try:
+        result = _audit(folder, roster, loans, policy, as_of, encoding, quiet)
+        written = write_outputs(result, out)
+    except InputError as exc:
+        _fail(str(exc))
+    if not quiet:
+        s = result.summary
+        by = s["cases"]["by_severity"]
+        typer.echo(
+            f"数据日期 {s['as_of']}：{s['cases']['total']} 个案例 cases "
+            f"(error {by['error']}, warning {by['warning']}, info {by['info']}) → {out}/ "
+            f"({', '.join(p.name for p in written)})"
+        )
+    raise typer.Exit(1 if at_or_above(result.cases, fail_on.value) else 0)
+
+
+@app.command()
+def validate(
+    folder: Folder = None,
+    roster: RosterOpt = None,
+    loans: LoansOpt = None,
+    format: Annotated[OutFormat, typer.Option("--format", help="stdout format: text, json or junit")] = OutFormat.text,
+    policy: PolicyOpt = None,
+    as_of: AsOfOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    encoding: EncodingOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """校验数据（不写报告）/ Check a data dump for CI: same checks, result on stdout only."""
+    from pipeline.detect import at_or_above
+    from pipeline.formats import as_json, as_junit, as_text
+    from rules import REGISTRY
+
+    try:
+        result = _audit(folder, roster, loans, policy, as_of, encoding, quiet or format != OutFormat.text)
+    except InputError as exc:
+        _fail(str(exc))
+    if format == OutFormat.json:
+        typer.echo(as_json(result, REGISTRY))
+    elif format == OutFormat.junit:
+        typer.echo(as_junit(result, REGISTRY, fail_on.value))
+    else:
+        typer.echo(as_text(result, REGISTRY))
+    raise typer.Exit(1 if at_or_above(result.cases, fail_on.value) else 0)
+
+
+@app.command("rules")
+def rules_cmd(
+    format: Annotated[RulesFormat, typer.Option("--format", help="text, md or json")] = RulesFormat.text,
+) -> None:
+    """列出全部规则 / List the rule registry (ids, 标题, severity, parameters)."""
+    from pipeline.rulesdoc import rules_json, rules_markdown, rules_text
+
+    typer.echo({"text": rules_text, "md": rules_markdown, "json": rules_json}[format.value]())
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹 output folder")],
+    households: Annotated[int, typer.Option("--households", min=1, help="number of households")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="random seed (same seed, same files)")] = 1,
+    messy: Annotated[bool, typer.Option("--messy", help="GBK CSV roster + XLSX register with real-world damage")] = False,
+    as_of: Annotated[str, typer.Option("--as-of", help="data date the labels are computed for")] = "2020-12-31",
+) -> None:
+    """生成测试数据 / Generate a synthetic Longchuan data set with labelled cases."""
+    from pipeline.generate import generate as make
+
+    stats = make(households, seed, out, messy=messy, as_of=_as_of(as_of))
+    typer.echo(f"generated {out}/: {stats}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

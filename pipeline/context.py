@@ -1,0 +1,161 @@
+"""The shared context every rule reads: computed once, per SPEC §3.
+
+`loans` has one row per loan_id (the first record of a repeated loan_id; SPEC §3),
+`loan_records` every checked loan row, `roster` every checked roster row. The
+derived columns below are the only place their definitions live:
+
+loans / loan_records
+    borrower_id_reason   null when the borrower ID is valid, else a key of ids.REASONS
+    borrower_id_valid    bool
+    birth_date           from a valid ID
+    age_at_disbursement  whole years on the disbursement date
+    effective_maturity   extended_maturity_date, else maturity_date
+    interval_end         end of the half-open active interval [disbursement_date, end)
+    term_months          original term T: largest m with disbursement + m months <= maturity
+    base_rate            the policy's base rate in force on the disbursement date
+    in_roster            the borrower ID is a roster member's
+    member_*             that member's roster row (household_id, name, relation, township,
+                         village, household_status, registered_date, removed_date,
+                         status, status_change_date)
+    household            member_household_id, else "ID:<borrower id>" (a household of its own)
+    borrower_township    the roster's township when in the roster, else the loan's
+    borrower_village     likewise
+roster
+    id_reason, id_valid, birth_date as above for id_number
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipeline.ids import birth_date_expr, invalid_reason
+from pipeline.ingest import ROW
+from pipeline.policy import Policy
+
+MEMBER_COLUMNS = {
+    "household_id": "member_household_id",
+    "name": "member_name",
+    "relation": "member_relation",
+    "township": "member_township",
+    "village": "member_village",
+    "household_status": "member_household_status",
+    "registered_date": "member_registered_date",
+    "removed_date": "member_removed_date",
+    "member_status": "member_status",
+    "status_change_date": "member_status_change_date",
+}
+
+
+@dataclass
+class Context:
+    as_of: dt.date
+    policy: Policy
+    loans: pl.DataFrame
+    loan_records: pl.DataFrame
+    roster: pl.DataFrame
+    present: dict[str, set[str]]  # table → canonical columns the input files really have
+
+
+def add_months(date: pl.Expr, months: pl.Expr) -> pl.Expr:
+    """Calendar months, clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    return date.dt.offset_by(pl.format("{}mo", months))
+
+
+def whole_months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """The largest m with start + m months <= end (SPEC §3's original term)."""
+    rough = (end.dt.year() - start.dt.year()) * 12 + end.dt.month().cast(pl.Int32) - start.dt.month().cast(pl.Int32)
+    return pl.when(add_months(start, rough) > end).then(rough - 1).otherwise(rough)
+
+
+def whole_years_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Age-style whole years: birthdays not yet reached this year do not count."""
+    before_birthday = (end.dt.month() < start.dt.month()) | (
+        (end.dt.month() == start.dt.month()) & (end.dt.day() < start.dt.day())
+    )
+    return end.dt.year().cast(pl.Int32) - start.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+
+
+def is_active_on(day: pl.Expr | dt.date) -> pl.Expr:
+    """The loan's half-open active interval contains `day`."""
+    day = pl.lit(day) if isinstance(day, dt.date) else day
+    return (pl.col("disbursement_date") <= day) & (day < pl.col("interval_end"))
+
+
+def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.date, present: dict[str, set[str]]) -> Context:
+    roster = tables["roster"].with_columns(
+        invalid_reason(pl.col("id_number_raw"), pl.col("id_number"), as_of).alias("id_reason"),
+    ).with_columns(
+        pl.col("id_reason").is_null().alias("id_valid"),
+        pl.when(pl.col("id_reason").is_null()).then(birth_date_expr(pl.col("id_number"))).alias("birth_date"),
+    )
+    members = (
+        roster.filter(pl.col("id_number").is_not_null())
+        .unique("id_number", keep="first", maintain_order=True)
+        .select(pl.col("id_number").alias("borrower_id_number"), *[pl.col(k).alias(v) for k, v in MEMBER_COLUMNS.items()])
+    )
+    rates = pl.DataFrame(
+        {"rate_from": [r.start for r in policy.base_rates], "base_rate": [r.rate for r in policy.base_rates]},
+        schema={"rate_from": pl.Date, "base_rate": pl.Float64},
+    )
+    records = (
+        tables["loans"]
+        .lazy()
+        .with_columns(
+            invalid_reason(pl.col("borrower_id_number_raw"), pl.col("borrower_id_number"), as_of).alias(
+                "borrower_id_reason"
+            ),
+            pl.coalesce("extended_maturity_date", "maturity_date").alias("effective_maturity"),
+        )
+        .with_columns(
+            pl.col("borrower_id_reason").is_null().alias("borrower_id_valid"),
+            pl.when(pl.col("borrower_id_reason").is_null())
+            .then(birth_date_expr(pl.col("borrower_id_number")))
+            .alias("birth_date"),
+            pl.when(pl.col("settled_date").is_not_null())
+            .then(pl.col("settled_date"))
+            .when(pl.col("balance") > 0)
+            .then(pl.max_horizontal("effective_maturity", pl.lit(as_of)))
+            .otherwise(pl.col("effective_maturity"))
+            .alias("interval_end"),
+            whole_months_between(pl.col("disbursement_date"), pl.col("maturity_date")).alias("term_months"),
+        )
+        .with_columns(
+            whole_years_between(pl.col("birth_date"), pl.col("disbursement_date")).alias("age_at_disbursement"),
+        )
+        .join(members.lazy(), on="borrower_id_number", how="left")
+        .with_columns(
+            pl.col("member_household_id").is_not_null().alias("in_roster"),
+            pl.coalesce(
+                "member_household_id",
+                pl.lit("ID:") + pl.col("borrower_id_number"),
+                pl.lit("LOAN:") + pl.col("loan_id"),
+            ).alias("household"),
+            pl.when(pl.col("member_household_id").is_not_null())
+            .then(pl.col("member_township"))
+            .otherwise(pl.col("township"))
+            .alias("borrower_township"),
+            pl.when(pl.col("member_household_id").is_not_null())
+            .then(pl.col("member_village"))
+            .otherwise(pl.col("village"))
+            .alias("borrower_village"),
+        )
+        .sort(ROW)
+        .collect()
+    )
+    records = _with_base_rate(records, rates)
+    loans = records.unique("loan_id", keep="first", maintain_order=True)
+    return Context(as_of, policy, loans, records, roster, present)
+
+
+def _with_base_rate(records: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+    """The base rate in force on each disbursement date (the last change on or before it)."""
+    keyed = records.with_columns(pl.col(ROW).alias("_order")).sort("disbursement_date", nulls_last=True)
+    dated = keyed.filter(pl.col("disbursement_date").is_not_null())
+    undated = keyed.filter(pl.col("disbursement_date").is_null()).with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("base_rate")
+    )
+    joined = dated.join_asof(rates.sort("rate_from"), left_on="disbursement_date", right_on="rate_from")
+    return pl.concat([joined.drop("rate_from"), undated], how="vertical_relaxed").sort("_order").drop("_order")

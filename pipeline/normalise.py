@@ -1,0 +1,108 @@
+"""Normalise: raw text → typed values, the raw text kept beside each parsed one.
+
+For every parsed column `c` (IDs, names, dates, money, rates) the frame holds `c`
+(parsed; null when it cannot be read) and `c_raw` (the text as it arrived). A
+non-empty `c_raw` with a null `c` is a data-quality finding (`unreadable_value`),
+never a guess. Money is Float64 yuan rounded to 2 decimals here, the one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipeline.columns import TABLES
+from pipeline.ids import normalised_id
+from pipeline.ingest import RawTable
+
+RAW = "_raw"
+PARSED_KINDS = {"id", "name", "date", "money", "rate"}
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Middle-dot variants in minority names (NFKC leaves most of them alone).
+DOTS = r"[·・•‧.．･∙⋅◦]"
+INVISIBLE = r"[\s\u200b-\u200f\u2060\ufeff\u00ad]"
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+def text(expr: pl.Expr) -> pl.Expr:
+    """NFKC and no white space: how statuses, places and keywords are compared."""
+    out = expr.cast(pl.Utf8).str.normalize("NFKC").str.replace_all(INVISIBLE, "")
+    return pl.when(out == "").then(None).otherwise(out)
+
+
+def name(expr: pl.Expr) -> pl.Expr:
+    """A person's name: NFKC, no white or zero-width characters, one middle dot `·`."""
+    return text(expr).str.replace_all(DOTS, "·")
+
+
+def key(expr: pl.Expr) -> pl.Expr:
+    """An identifier such as a loan_id or household_id: NFKC, trimmed."""
+    out = expr.cast(pl.Utf8).str.normalize("NFKC").str.strip_chars()
+    return pl.when(out == "").then(None).otherwise(out)
+
+
+def date(expr: pl.Expr) -> pl.Expr:
+    """The six date forms of SPEC §2.3 (and a trailing 00:00:00 from date cells)."""
+    s = text(expr).str.replace(r"[T]?\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+    parsed = [s.str.strptime(pl.Date, fmt, strict=False) for fmt in DATE_FORMATS]
+    serial = s.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    from_serial = (
+        pl.when(s.str.contains(r"^\d{1,6}(\.0+)?$") & serial.is_between(1, 2_958_465))
+        .then(pl.lit(EXCEL_EPOCH) + pl.duration(days=serial))
+        .cast(pl.Date)
+    )
+    eight_digits = s.str.contains(r"^\d{8}$")
+    return pl.when(eight_digits).then(parsed[-1]).otherwise(pl.coalesce([*parsed[:-1], from_serial]))
+
+
+def money(expr: pl.Expr, factor: float = 1.0) -> pl.Expr:
+    """`50,000.00`, `50000元`, `5万`, numbers → yuan (× factor for 万元 columns)."""
+    s = text(expr).str.replace_all(r"[,，元¥￥]", "")
+    wan = s.str.ends_with("万")
+    value = s.str.strip_suffix("万").cast(pl.Float64, strict=False)
+    value = pl.when(wan).then(value * 10000).otherwise(value)
+    return (value * factor).round(2)
+
+
+def rate(expr: pl.Expr) -> pl.Expr:
+    """Percent per year: `4.75`, `4.75%`."""
+    return text(expr).str.replace(r"[%％]$", "").cast(pl.Float64, strict=False)
+
+
+def normalised(raw: dict[str, RawTable]) -> dict[str, pl.DataFrame]:
+    """Each table with its canonical columns parsed and the raw text kept."""
+    return {table: _normalise_table(t) for table, t in raw.items()}
+
+
+def _normalise_table(t: RawTable) -> pl.DataFrame:
+    exprs = []
+    for col in TABLES[t.table]:
+        src = pl.col(col.name)
+        if col.kind in PARSED_KINDS:
+            exprs.append(src.alias(col.name + RAW))
+        if col.kind == "key":
+            exprs.append(key(src).alias(col.name))
+        elif col.kind == "id":
+            exprs.append(normalised_id(src).alias(col.name))
+        elif col.kind == "name":
+            exprs.append(name(src).alias(col.name))
+        elif col.kind == "date":
+            exprs.append(date(src).alias(col.name))
+        elif col.kind == "money":
+            exprs.append(money(src, t.factors.get(col.name, 1.0)).alias(col.name))
+        elif col.kind == "rate":
+            exprs.append(rate(src).alias(col.name))
+        else:
+            exprs.append(text(src).alias(col.name))
+    return t.frame.with_columns(exprs)
+
+
+def unreadable(frame: pl.DataFrame, table: str) -> list[tuple[str, pl.Expr]]:
+    """(column, mask) for each parsed column: raw text present, value not readable."""
+    out = []
+    for col in TABLES[table]:
+        if col.kind in {"date", "money", "rate"}:
+            raw = text(pl.col(col.name + RAW))
+            out.append((col.name, raw.is_not_null() & pl.col(col.name).is_null()))
+    return out
