@@ -130,7 +130,6 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[_Grid, str]:
             separator=separator,
             infer_schema=False,
             truncate_ragged_lines=True,
-            missing_utf8_is_empty_string=False,
         )
     except pl.exceptions.NoDataError:
         frame = pl.DataFrame()
