@@ -14,9 +14,6 @@ from pathlib import Path
 
 import polars as pl
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 @contextmanager
 def atomic_path(target: Path):
     """A temporary path in the target's folder, renamed onto the target on success."""
@@ -33,7 +30,9 @@ def atomic_path(target: Path):
 
 def neutralise_formulas(expr: pl.Expr) -> pl.Expr:
     """A text cell that a spreadsheet would run as a formula, prefixed with `'`."""
-    return pl.when(expr.str.starts_with("=") | expr.str.contains(r"^[+\-@\t\r]")).then(pl.lit("'") + expr).otherwise(expr)
+    name = expr.meta.output_name()
+    risky = expr.str.contains(r"^[=+\-@\t\r]")
+    return pl.when(risky).then(pl.lit("'") + expr).otherwise(expr).alias(name)
 
 
 def cases_for_csv(cases: pl.DataFrame) -> pl.DataFrame:
