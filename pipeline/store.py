@@ -1,0 +1,460 @@
+"""The audit's memory across monthly runs (月监测): an SQLite file, no server needed.
+
+Each run (one data date, `as_of`) stores its cases; a case's lifecycle is read off the
+runs ordered by `as_of`, against the previous run by `as_of`:
+
+    new       新增   not in any earlier run
+    open      未整改 in the previous run too
+    reopened  反弹   in an earlier run, not in the previous one: gone, then back
+    resolved  已销号 in the previous run, gone from this one
+
+first_seen
+    the `as_of` of the first run that had the case (for a reopened case too: the
+    county's 清零 clock does not restart on a 反弹).
+months_open
+    whole calendar months from first_seen to this run's as_of, as SPEC §3 counts
+    months (the largest m with first_seen + m months ≤ as_of, month ends clipped):
+    0 for a new case; 1 a month later (2021-01-31 → 2021-02-28 is one month).
+
+Decisions:
+- Recording an `as_of` already in the store replaces that run (idempotent: a re-run
+  of the same month is not a new month).
+- A run older than runs already recorded (a missed month filled in later) takes its
+  place by `as_of`. Nothing about a lifecycle is stored: statuses are computed from the
+  runs in `as_of` order whenever they are read, so the later runs' statuses change with
+  it; `HistoryResult.later_runs` names them so the CLI can say so.
+- One transaction per run: an exception anywhere in the write (or a killed process)
+  leaves the store as it was, the replaced run included.
+- The schema is versioned: `schema_version` lists the migrations applied; MIGRATIONS
+  are applied in order on open. A store from a newer loan-audit is refused.
+
+Township replies (整改情况, `pipeline.checklist_import`) are kept per case, the latest
+import winning. A run flags, for each of its cases:
+- claimed_fixed_but_present (虚假整改): the reply says 已整改, the reply answered an
+  earlier run (its `basis_as_of` is before this as_of), yet the case is in this run;
+- past_deadline (逾期未整改): the reply's 完成时限 is before this as_of and the case is
+  still in this run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.context import whole_months_between
+from pipeline.errors import InputError
+
+STATUSES = ("new", "open", "reopened", "resolved")
+STATUS_LABELS = {"new": "新增", "open": "未整改", "reopened": "反弹", "resolved": "已销号"}
+FIX_STATUSES = ("已整改", "整改中", "无法整改")
+UNKNOWN_TOWNSHIP = "（未知乡镇）"
+
+# The case columns a run stores (SPEC §5's cases frame), in order.
+CASE_COLUMNS = {
+    "case_id": pl.Utf8,
+    "rule": pl.Utf8,
+    "severity": pl.Utf8,
+    "title": pl.Utf8,
+    "township": pl.Utf8,
+    "village": pl.Utf8,
+    "household_id": pl.Utf8,
+    "id_number": pl.Utf8,
+    "name": pl.Utf8,
+    "loan_ids": pl.List(pl.Utf8),
+    "message": pl.Utf8,
+    "evidence": pl.Utf8,
+}
+# A township's reply to a case (整改措施 / 责任人 / 完成时限 / 整改情况).
+REPLY_COLUMNS = {
+    "fix_status": pl.Utf8,
+    "fix_measure": pl.Utf8,
+    "fix_owner": pl.Utf8,
+    "fix_deadline": pl.Date,
+}
+
+# Each entry is one schema version: its SQL statements, applied in order, once.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: runs and the cases each one found.
+    (
+        """CREATE TABLE runs (
+            as_of       TEXT PRIMARY KEY,   -- 数据日期 YYYY-MM-DD: one run per data date
+            recorded_at TEXT NOT NULL,      -- UTC, ISO 8601
+            summary     TEXT NOT NULL       -- the run's summary.json
+        )""",
+        """CREATE TABLE run_cases (
+            as_of        TEXT NOT NULL REFERENCES runs(as_of) ON DELETE CASCADE,
+            ord          INTEGER NOT NULL,  -- the case's position in the run's output
+            case_id      TEXT NOT NULL,
+            rule         TEXT NOT NULL,
+            severity     TEXT NOT NULL,
+            title        TEXT,
+            township     TEXT,
+            village      TEXT,
+            household_id TEXT,
+            id_number    TEXT,
+            name         TEXT,
+            loan_ids     TEXT,              -- JSON list of loan_id
+            message      TEXT,
+            evidence     TEXT,
+            PRIMARY KEY (as_of, case_id)
+        )""",
+        "CREATE INDEX run_cases_case_id ON run_cases (case_id)",
+    ),
+    # 2: townships' replies from their returned checklists (the latest per case).
+    (
+        """CREATE TABLE replies (
+            case_id      TEXT PRIMARY KEY,
+            fix_status   TEXT NOT NULL CHECK (fix_status IN ('已整改', '整改中', '无法整改')),
+            fix_measure  TEXT,
+            fix_owner    TEXT,
+            fix_deadline TEXT,              -- YYYY-MM-DD
+            basis_as_of  TEXT NOT NULL,     -- the run the checklist answered
+            source_file  TEXT NOT NULL,
+            source_row   INTEGER NOT NULL,
+            imported_at  TEXT NOT NULL
+        )""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass
+class HistoryResult:
+    """One run seen against the runs before it (by as_of)."""
+
+    as_of: dt.date
+    previous_as_of: dt.date | None
+    cases: pl.DataFrame  # the run's cases + status, first_seen, months_open, fix_*, flags
+    resolved: pl.DataFrame  # the previous run's cases gone from this one (status resolved)
+    status_counts: dict[str, int]  # new, open, reopened, resolved
+    replaced: bool = False  # this as_of had been recorded before and was replaced
+    later_runs: tuple[dt.date, ...] = ()  # runs with a later as_of (this one was filled in)
+
+    @property
+    def claimed_fixed_but_present(self) -> pl.DataFrame:
+        """虚假整改: reported 已整改, still in the data."""
+        return self.cases.filter(pl.col("claimed_fixed_but_present"))
+
+    @property
+    def past_deadline(self) -> pl.DataFrame:
+        """Still in the data after the promised 完成时限."""
+        return self.cases.filter(pl.col("past_deadline"))
+
+
+# --- opening, migrations, transactions ----------------------------------------------
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection):
+    """BEGIN IMMEDIATE … COMMIT; ROLLBACK on any exception (the store stays as it was)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations after the store's version up to `target`; the new version."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise InputError(
+            f"数据库版本 {current} 比本程序支持的 {SCHEMA_VERSION} 新，请升级 loan-audit "
+            "the store was written by a newer loan-audit"
+        )
+    for version in range(current + 1, target + 1):
+        with transaction(conn):
+            for statement in MIGRATIONS[version - 1]:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, _now()))
+    return max(current, target)
+
+
+def connect(db: Path, target: int = SCHEMA_VERSION) -> sqlite3.Connection:
+    """The store at `db` (created when absent), migrated to `target`."""
+    db = Path(db)
+    if db.is_dir():
+        raise InputError("这是文件夹，不是数据库文件 path is a folder, not a database file", db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn, target)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise InputError(f"不是 loan-audit 数据库或已损坏 not a usable SQLite store: {exc}", db) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _read(conn: sqlite3.Connection, sql: str, params: tuple, schema: dict) -> pl.DataFrame:
+    """A query's rows as a frame of the given schema (its columns in the query's order)."""
+    return pl.DataFrame(conn.execute(sql, params).fetchall(), schema=schema, orient="row")
+
+
+# --- writing a run -------------------------------------------------------------------
+def _case_rows(cases: pl.DataFrame, as_of: str) -> list[tuple]:
+    """The run's cases as rows for run_cases (loan_ids as JSON text)."""
+    return cases.select(
+        pl.lit(as_of).alias("as_of"),
+        pl.int_range(pl.len()).alias("ord"),
+        *[c for c in CASE_COLUMNS if c != "loan_ids"],
+        # {"v":[...]} → [...]: polars' JSON of the list, without a per-row Python call
+        pl.struct(v=pl.col("loan_ids")).struct.json_encode().str.slice(5).str.strip_suffix("}").alias("loan_ids"),
+    ).rows()
+
+
+def _insert_cases(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    columns = ["as_of", "ord", *[c for c in CASE_COLUMNS if c != "loan_ids"], "loan_ids"]
+    conn.executemany(
+        f"INSERT INTO run_cases ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+    )
+
+
+def _write_run(conn: sqlite3.Connection, as_of: str, summary: dict, rows: list[tuple]) -> None:
+    conn.execute("DELETE FROM run_cases WHERE as_of = ?", (as_of,))
+    conn.execute("DELETE FROM runs WHERE as_of = ?", (as_of,))
+    conn.execute(
+        "INSERT INTO runs (as_of, recorded_at, summary) VALUES (?, ?, ?)",
+        (as_of, _now(), json.dumps(summary, ensure_ascii=False, default=str)),
+    )
+    _insert_cases(conn, rows)
+
+
+def record_run(db: Path, result) -> HistoryResult:
+    """Store one audit (a pipeline.run.AuditResult) and see it against the earlier runs."""
+    as_of = result.as_of.isoformat()
+    rows = _case_rows(result.cases, as_of)
+    with closing(connect(db)) as conn:
+        replaced = conn.execute("SELECT 1 FROM runs WHERE as_of = ?", (as_of,)).fetchone() is not None
+        with transaction(conn):
+            _write_run(conn, as_of, result.summary, rows)
+        return _history_result(conn, result.as_of, replaced)
+
+
+# --- reading: lifecycle, flags, history, trend ------------------------------------------
+def _runs(conn: sqlite3.Connection) -> pl.DataFrame:
+    """Every run, in as_of order, with its position k."""
+    return (
+        _read(conn, "SELECT as_of, recorded_at FROM runs ORDER BY as_of", (), {"as_of": pl.Utf8, "recorded_at": pl.Utf8})
+        .with_columns(pl.col("as_of").str.to_date())
+        .with_row_index("k")
+        .with_columns(pl.col("k").cast(pl.Int64))
+    )
+
+
+def _members(conn: sqlite3.Connection, runs: pl.DataFrame) -> pl.DataFrame:
+    """(run, case) pairs with the lifecycle columns: status, first_seen, gone_next."""
+    members = _read(
+        conn,
+        "SELECT as_of, case_id, rule, title, severity, township FROM run_cases",
+        (),
+        {"as_of": pl.Utf8, "case_id": pl.Utf8, "rule": pl.Utf8, "title": pl.Utf8,
+                "severity": pl.Utf8, "township": pl.Utf8},
+    ).with_columns(pl.col("as_of").str.to_date())
+    last = runs.height - 1
+    return (
+        members.join(runs.select("as_of", "k"), on="as_of")
+        .sort("case_id", "k")
+        .with_columns(
+            prev_k=pl.col("k").shift(1).over("case_id"),
+            next_k=pl.col("k").shift(-1).over("case_id"),
+            first_seen=pl.col("as_of").min().over("case_id"),
+        )
+        .with_columns(
+            status=pl.when(pl.col("prev_k").is_null())
+            .then(pl.lit("new"))
+            .when(pl.col("prev_k") == pl.col("k") - 1)
+            .then(pl.lit("open"))
+            .otherwise(pl.lit("reopened")),
+            # gone from the next run (which exists): resolved there
+            gone_next=(pl.col("k") < last) & (pl.col("next_k").is_null() | (pl.col("next_k") != pl.col("k") + 1)),
+        )
+        .drop("prev_k", "next_k")
+    )
+
+
+def _replies(conn: sqlite3.Connection) -> pl.DataFrame:
+    return _read(
+        conn,
+        "SELECT case_id, fix_status, fix_measure, fix_owner, fix_deadline, basis_as_of FROM replies",
+        (),
+        {"case_id": pl.Utf8, **{c: pl.Utf8 for c in REPLY_COLUMNS}, "basis_as_of": pl.Utf8},
+    ).with_columns(pl.col("fix_deadline", "basis_as_of").str.to_date())
+
+
+def _flags(present: pl.Expr) -> list[pl.Expr]:
+    """虚假整改 and 逾期未整改 for rows joined with their reply, at the row's as_of."""
+    return [
+        (present & (pl.col("fix_status") == "已整改") & (pl.col("basis_as_of") < pl.col("as_of")))
+        .fill_null(False)
+        .alias("claimed_fixed_but_present"),
+        (present & (pl.col("fix_deadline") < pl.col("as_of"))).fill_null(False).alias("past_deadline"),
+    ]
+
+
+def _run_cases(conn: sqlite3.Connection, as_of: dt.date) -> pl.DataFrame:
+    schema = {"as_of": pl.Utf8, **{c: (pl.Utf8 if c == "loan_ids" else t) for c, t in CASE_COLUMNS.items()}}
+    return _read(
+        conn,
+        f"SELECT as_of, {', '.join(CASE_COLUMNS)} FROM run_cases WHERE as_of = ? ORDER BY ord",
+        (as_of.isoformat(),),
+        schema,
+    ).with_columns(pl.col("as_of").str.to_date(), pl.col("loan_ids").str.json_decode(pl.List(pl.Utf8)))
+
+
+def _history_result(conn: sqlite3.Connection, as_of: dt.date, replaced: bool = False) -> HistoryResult:
+    runs = _runs(conn)
+    k = runs.filter(pl.col("as_of") == as_of).get_column("k")
+    if k.is_empty():
+        raise InputError(f"数据库中没有数据日期 {as_of} 的运行 no run with this as_of")
+    k = k.item()
+    previous = runs.filter(pl.col("k") == k - 1).get_column("as_of")
+    previous = previous.item() if previous.len() else None
+    members = _members(conn, runs)
+    life = members.select("case_id", "k", "status", "first_seen", "gone_next")
+    replies = _replies(conn)
+
+    def shaped(frame: pl.DataFrame, present: bool) -> pl.DataFrame:
+        return (
+            frame.with_columns(pl.lit(as_of).alias("as_of"))
+            .join(replies, on="case_id", how="left")
+            .with_columns(
+                whole_months_between(pl.col("first_seen"), pl.col("as_of")).cast(pl.Int32).alias("months_open"),
+                *_flags(pl.lit(present)),
+            )
+            .select(*CASE_COLUMNS, "status", "first_seen", "months_open", *REPLY_COLUMNS,
+                    "claimed_fixed_but_present", "past_deadline")
+        )
+
+    cases = shaped(
+        _run_cases(conn, as_of).join(life.filter(pl.col("k") == k).drop("k", "gone_next"), on="case_id", how="left"),
+        present=True,
+    )
+    if previous is None:
+        resolved = cases.clear()
+    else:
+        gone = life.filter((pl.col("k") == k - 1) & pl.col("gone_next")).select("case_id", "first_seen")
+        resolved = shaped(
+            _run_cases(conn, previous).join(gone, on="case_id").with_columns(pl.lit("resolved").alias("status")),
+            present=False,
+        )
+    counts = {s: int((cases.get_column("status") == s).sum()) for s in STATUSES[:3]}
+    counts["resolved"] = resolved.height
+    later = tuple(runs.filter(pl.col("k") > k).get_column("as_of").to_list())
+    return HistoryResult(as_of, previous, cases, resolved, counts, replaced, later)
+
+
+def load_run(db: Path, as_of: dt.date | None = None) -> HistoryResult:
+    """A recorded run (the latest when as_of is None) seen against the runs before it."""
+    with closing(connect(db)) as conn:
+        if as_of is None:
+            latest = conn.execute("SELECT max(as_of) FROM runs").fetchone()[0]
+            if latest is None:
+                raise InputError("数据库中还没有任何运行记录 the store has no run yet", db)
+            as_of = dt.date.fromisoformat(latest)
+        return _history_result(conn, as_of)
+
+
+HISTORY_SCHEMA = {
+    "as_of": pl.Date,
+    "recorded_at": pl.Utf8,
+    "cases": pl.Int64,
+    "error": pl.Int64,
+    "warning": pl.Int64,
+    "info": pl.Int64,
+    **{s: pl.Int64 for s in STATUSES},
+    "claimed_fixed_but_present": pl.Int64,
+    "past_deadline": pl.Int64,
+}
+
+
+def history(db: Path) -> pl.DataFrame:
+    """One row per run, oldest first: cases, per severity, per status, and the flags."""
+    with closing(connect(db)) as conn:
+        runs = _runs(conn)
+        members = _members(conn, runs).join(_replies(conn), on="case_id", how="left").with_columns(*_flags(pl.lit(True)))
+    counted = {
+        "cases": pl.len(),
+        **{s: (pl.col("severity") == s).sum() for s in ("error", "warning", "info")},
+        **{s: (pl.col("status") == s).sum() for s in STATUSES[:3]},
+        "claimed_fixed_but_present": pl.col("claimed_fixed_but_present").sum(),
+        "past_deadline": pl.col("past_deadline").sum(),
+    }
+    per_run = members.group_by("k").agg(**counted)
+    resolved = members.filter(pl.col("gone_next")).group_by(k=pl.col("k") + 1).agg(resolved=pl.len())
+    return (
+        runs.join(per_run, on="k", how="left")
+        .join(resolved, on="k", how="left")
+        .select((pl.col(c).fill_null(0) if t == pl.Int64 else pl.col(c)).cast(t) for c, t in HISTORY_SCHEMA.items())
+    )
+
+
+@dataclass
+class Trend:
+    """The report's trend section over the last runs (oldest first, zeros filled in)."""
+
+    runs: list[dt.date]
+    by_rule: pl.DataFrame  # as_of, rule, title, cases
+    by_township: pl.DataFrame  # as_of, township, cases (未清零), new, reopened, resolved
+
+
+def trend(db: Path, last: int = 12) -> Trend:
+    """Cases per rule over the last runs, and per township the 清零 progress: its
+    problems (error and warning cases; info cases such as 到期台账 are a ledger, not a
+    problem to clear) still in each run, how many were new, reopened, resolved."""
+    with closing(connect(db)) as conn:
+        runs = _runs(conn)
+        members = _members(conn, runs)
+    runs = runs.tail(last)
+    grid = runs.select("k", "as_of")
+    shown_k = runs.get_column("k").implode()
+    shown = members.filter(pl.col("k").is_in(shown_k))
+    rules = shown.group_by("rule").agg(pl.col("title").last()).sort("rule")
+    by_rule = (
+        grid.join(rules, how="cross")
+        .join(shown.group_by("k", "rule").agg(cases=pl.len()), on=["k", "rule"], how="left")
+        .select("as_of", "rule", "title", pl.col("cases").fill_null(0).cast(pl.Int64))
+        .sort("as_of", "rule")
+    )
+    problems = members.filter(pl.col("severity") != "info").with_columns(pl.col("township").fill_null(UNKNOWN_TOWNSHIP))
+    present = (
+        problems.filter(pl.col("k").is_in(shown_k))
+        .group_by("k", "township")
+        .agg(cases=pl.len(), **{s: (pl.col("status") == s).sum() for s in ("new", "reopened")})
+    )
+    resolved = (
+        problems.filter(pl.col("gone_next"))
+        .with_columns(pl.col("k") + 1)
+        .filter(pl.col("k").is_in(shown_k))
+        .group_by("k", "township")
+        .agg(resolved=pl.len())
+    )
+    # every township with a problem in a shown run, or one resolved into it (down to 0)
+    towns = pl.concat([present.select("township"), resolved.select("township")]).unique().sort("township")
+    counts = ("cases", "new", "reopened", "resolved")
+    by_township = (
+        grid.join(towns, how="cross")
+        .join(present, on=["k", "township"], how="left")
+        .join(resolved, on=["k", "township"], how="left")
+        .select("as_of", "township", *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
+        .sort("as_of", "township")
+    )
+    return Trend(runs.get_column("as_of").to_list(), by_rule, by_township)
