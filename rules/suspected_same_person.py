@@ -1,0 +1,110 @@
+"""疑似一人多证: one person carried twice, under two ID numbers.
+
+## What it flags
+Two different valid ID numbers — roster members, and borrowers not in the roster —
+that probably belong to one person: their names are similar (the same, the same
+toneless pinyin such as 张伟/张玮, one similar-shape character such as 王/玉, or one
+character added or dropped) and either they were born the same day in the same
+village, or the first 17 digits of the two IDs differ in one digit or in two adjacent
+digits swapped. A one-character substitution that is neither a homophone nor a
+similar shape does not count: that is how siblings' names differ (张建国/张建军), and
+twins — same birthday, same village, IDs a sequence number apart — must not be taken
+for one person. One case per pair of IDs, with the loans under either.
+
+## Why it matters
+A person registered twice (an old and a new ID, a mistyped ID entered as a new person)
+counts twice in the roster and can borrow twice: the 5万元 household limit and the one-
+loan rule (银保监发〔2019〕24号) are checked per ID, so a second ID defeats them. The
+national roster's accuracy (精准识别) is the basis of every poverty policy; the county's
+plan (§八) asks townships to clean exactly these data-entry errors.
+
+## How to fix
+Check the person's resident ID card and household register (户口簿), or ask the police
+station (派出所) which number is current. If one person: remove or correct the wrong
+ID's roster record in the poverty information system, move its loans to the right ID
+in the bank's system, and check the household's loans against the limit. If two
+people (twins, namesakes): note "已核实，系不同人员".
+"""
+
+import polars as pl
+
+from rules._common import as_cases, evidence, example, make_id
+from rules._identity import candidate_pairs, name_signals, people
+
+ID = "suspected_same_person"
+TITLE = "疑似一人多证"
+SEVERITY = "warning"
+PARAMS = ()
+COLUMNS = {}
+EXAMPLES = {
+    "bad": example(roster=[{}, {"id_number": make_id(seq="457"), "name": "排麻甘", "relation": "其他"}]),
+    "good": example(roster=[{}, {"id_number": make_id(seq="003"), "name": "排麻诺", "relation": "兄弟"}]),
+}
+
+_NAME_TEXT = (
+    pl.when("same_name").then(pl.lit("姓名相同"))
+    .when("same_sound").then(pl.lit("姓名同音"))
+    .when("similar_shape").then(pl.format("姓名有一字形近（{}）", pl.col("shape_pairs").list.join("、")))
+    .otherwise(pl.lit("姓名相差一字"))
+)
+_ID_PART = pl.col("id_signal").str.split(":").list
+_ID_TEXT = pl.concat_list(
+    pl.when("same_day_village").then(pl.lit("出生日期相同且在同一村")),
+    pl.when(_ID_PART.first() == "digit").then(pl.format("两个身份证号仅第{}位不同", _ID_PART.last()))
+    .when(_ID_PART.first() == "swap").then(pl.format("两个身份证号第{}位数字颠倒", _ID_PART.last().str.replace("-", "、"))),
+).list.drop_nulls().list.join("，")
+
+
+def _where(side: str) -> pl.Expr:
+    return pl.when(pl.col(f"in_roster_{side}")).then(pl.format("户编号{}", f"household_id_{side}")).otherwise(
+        pl.lit("非花名册借款人"))
+
+
+def detect(ctx) -> pl.DataFrame:
+    persons = people(ctx)
+    side = {s: persons.select(pl.all().name.suffix(f"_{s}")) for s in ("a", "b")}
+    pairs = (
+        candidate_pairs(persons)
+        .join(side["a"].rename({"id_number_a": "id_a"}), on="id_a")
+        .join(side["b"].rename({"id_number_b": "id_b"}), on="id_b")
+    )
+    names = pairs.select(pl.col("name_key_a").alias("name_a"), pl.col("name_key_b").alias("name_b")).unique()
+    scored = name_signals(names).rename({"name_a": "name_key_a", "name_b": "name_key_b"})
+    loans = ctx.loans.sort("loan_id").group_by("borrower_id_number").agg(pl.col("loan_id").alias("loan_ids"))
+    found = (
+        pairs.join(scored, on=["name_key_a", "name_key_b"])
+        .filter("similar")
+        .sort(["same_name", "same_sound", "char_similarity"], descending=True)
+        .unique(["id_a", "id_b"], keep="first", maintain_order=True)
+        .join(loans.rename({"borrower_id_number": "id_a", "loan_ids": "loans_a"}), on="id_a", how="left")
+        .join(loans.rename({"borrower_id_number": "id_b", "loan_ids": "loans_b"}), on="id_b", how="left")
+    )
+    message = pl.format(
+        "身份证号{}（{}，{}）与{}（{}，{}）疑似同一人：{}，{}。请核对身份证和户口簿或向派出所核实；"
+        "如为一人多证，更正或删除错误证件号的记录，并核查其名下贷款是否超过一户限额",
+        "id_a", "name_a", _where("a"), "id_b", "name_b", _where("b"), _NAME_TEXT, _ID_TEXT,
+    )
+    return as_cases(
+        found.select(
+            pl.coalesce("township_a", "township_b").alias("township"),
+            pl.coalesce("village_a", "village_b").alias("village"),
+            pl.coalesce("household_id_a", "household_id_b").alias("household_id"),
+            pl.col("id_a").alias("id_number"),
+            pl.col("name_a").alias("name"),
+            pl.concat_list(pl.col("loans_a").fill_null([]), pl.col("loans_b").fill_null([])).alias("loan_ids"),
+            message.alias("message"),
+            evidence(
+                id_numbers=pl.concat_list("id_a", "id_b"), names=pl.concat_list("name_a", "name_b"),
+                in_roster=pl.concat_list("in_roster_a", "in_roster_b"),
+                household_ids=pl.concat_list("household_id_a", "household_id_b"),
+                birth_dates=pl.concat_list("birth_date_a", "birth_date_b"),
+                same_day_village=pl.col("same_day_village"), id_signal=pl.col("id_signal"),
+                same_name=pl.col("same_name"), same_sound=pl.col("same_sound"), signals=pl.col("signals"),
+                shape_pairs=pl.col("shape_pairs"), similarity=pl.col("char_similarity"),
+                pinyin_similarity=pl.col("pinyin_similarity"), pinyin=pl.concat_list("pinyin_a", "pinyin_b"),
+            ).alias("evidence"),
+            pl.concat_str("id_a", pl.lit("|"), "id_b").alias("key"),
+        ),
+        ID,
+        SEVERITY,
+    )
