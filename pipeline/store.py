@@ -249,6 +249,33 @@ def record_run(db: Path, result) -> HistoryResult:
         return _history_result(conn, result.as_of, replaced)
 
 
+# --- township replies (pipeline.checklist_import) ------------------------------------
+def case_versions(conn: sqlite3.Connection, case_ids: list[str]) -> pl.DataFrame:
+    """Every recorded (as_of, case) of these case_ids, with the case's columns."""
+    return _stored_cases(conn, "case_id IN (SELECT value FROM json_each(?))", (json.dumps(case_ids),))
+
+
+def save_replies(conn: sqlite3.Connection, replies: pl.DataFrame) -> None:
+    """Store replies (file, row, case_id, fix_*, basis_as_of) in one transaction; a
+    case's new reply replaces its previous one."""
+    columns = ["case_id", *REPLY_COLUMNS, "basis_as_of", "source_file", "source_row", "imported_at"]
+    rows = replies.select(
+        "case_id",
+        *[pl.col(c).cast(pl.Utf8) for c in REPLY_COLUMNS],
+        pl.col("basis_as_of").cast(pl.Utf8),
+        pl.col("file").alias("source_file"),
+        pl.col("row").alias("source_row"),
+        pl.lit(_now()).alias("imported_at"),
+    ).rows()
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+    with transaction(conn):
+        conn.executemany(
+            f"INSERT INTO replies ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT (case_id) DO UPDATE SET {updates}",
+            rows,
+        )
+
+
 # --- reading: lifecycle, flags, history, trend ------------------------------------------
 def _runs(conn: sqlite3.Connection) -> pl.DataFrame:
     """Every run, in as_of order, with its position k."""
@@ -310,14 +337,19 @@ def _flags(present: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def _run_cases(conn: sqlite3.Connection, as_of: dt.date) -> pl.DataFrame:
+def _stored_cases(conn: sqlite3.Connection, where: str, params: tuple) -> pl.DataFrame:
+    """Rows of run_cases (as_of and the case columns), in run and output order."""
     schema = {"as_of": pl.Utf8, **{c: (pl.Utf8 if c == "loan_ids" else t) for c, t in CASE_COLUMNS.items()}}
     return _read(
         conn,
-        f"SELECT as_of, {', '.join(CASE_COLUMNS)} FROM run_cases WHERE as_of = ? ORDER BY ord",
-        (as_of.isoformat(),),
+        f"SELECT as_of, {', '.join(CASE_COLUMNS)} FROM run_cases WHERE {where} ORDER BY as_of, ord",
+        params,
         schema,
     ).with_columns(pl.col("as_of").str.to_date(), pl.col("loan_ids").str.json_decode(pl.List(pl.Utf8)))
+
+
+def _run_cases(conn: sqlite3.Connection, as_of: dt.date) -> pl.DataFrame:
+    return _stored_cases(conn, "as_of = ?", (as_of.isoformat(),))
 
 
 def _history_result(conn: sqlite3.Connection, as_of: dt.date, replaced: bool = False) -> HistoryResult:
