@@ -1,0 +1,105 @@
+"""The identity machinery on hand-made pairs: pinyin, similarity signals, ID neighbours."""
+
+import polars as pl
+import pytest
+
+from pipeline.normalise import name
+from rules._common import make_id
+from rules._identity import candidate_pairs, id_neighbours, name_key, name_signals, pinyin_of, place_key
+
+
+def signals(a: str, b: str) -> dict:
+    return name_signals(pl.DataFrame({"name_a": [a], "name_b": [b]})).row(0, named=True)
+
+
+def normalised(raw: str) -> str:
+    return pl.select(name_key(name(pl.lit(raw)))).item()
+
+
+def test_homophones_sound_alike_and_are_similar():
+    s = signals("张伟", "张玮")
+    assert (s["same_sound"], s["similar"], s["signals"]) == (True, True, ["same_sound"])
+    assert (s["pinyin_a"], s["pinyin_similarity"], s["char_similarity"]) == ("zhang wei", 100.0, 50.0)
+
+
+@pytest.mark.parametrize(("a", "b", "pair"), [("王芳", "玉芳", "王/玉"), ("李未", "李末", "未/末"), ("岳己", "岳已", "己/已")])
+def test_similar_shapes_are_similar(a, b, pair):
+    s = signals(a, b)
+    assert (s["similar_shape"], s["shape_pairs"], s["similar"], s["same_sound"]) == (True, [pair], True, False)
+
+
+@pytest.mark.parametrize(("a", "b"), [("排麻干", "排干"), ("张伟", "张伟伟"), ("岳麻诺", "岳麻诺当")])
+def test_one_character_added_or_dropped_is_similar(a, b):
+    s = signals(a, b)
+    assert s["one_char_added_or_dropped"] and s["similar"] and s["edit_distance"] == 1
+
+
+@pytest.mark.parametrize(("a", "b"), [("张建国", "张建军"), ("岳麻干", "岳麻诺"), ("李英", "李杨")])
+def test_an_unrelated_substitution_is_how_siblings_differ_not_similar(a, b):
+    s = signals(a, b)
+    assert not s["similar"] and s["edit_distance"] == 1
+
+
+def test_surnames_read_their_own_way():
+    assert signals("曾伟", "增伟")["same_sound"]  # 曾 as a surname is zeng
+    assert not signals("曾伟", "层伟")["same_sound"]  # …not ceng
+    assert signals("单明", "善明")["same_sound"]  # 单 shan
+    assert pinyin_of(pl.Series(["仇和", "朴乐", "缪长"])).sort("name").to_dict(as_series=False) == {
+        "name": ["仇和", "朴乐", "缪长"], "pinyin": ["qiu he", "piao le", "miao chang"]}
+
+
+def test_given_name_heteronyms_count_either_reading():
+    assert signals("张乐", "张悦")["same_sound"]  # 乐 le / yue
+    assert signals("王长", "王常")["same_sound"]  # 长 chang / zhang
+
+
+def test_archaic_readings_do_not_make_names_sound_alike():
+    assert not signals("王芳", "于芳")["same_sound"]  # pypinyin lists 王 yu
+
+
+def test_dialect_near_sounds_are_evidence_only():
+    s = signals("刘明", "牛明")
+    assert s["near_sound"] and s["signals"] == ["near_sound"] and not s["similar"]
+
+
+def test_middle_dot_variants_and_widths_are_one_name():
+    forms = ["木然·麻诺", "木然・麻诺", "木然•麻诺", "木然‧麻诺", "木然.麻诺", "木然．麻诺", "木然麻诺", " 木然 麻诺\u200b"]
+    assert {normalised(f) for f in forms} == {"木然麻诺"}
+    assert normalised("ＡＬＩ木") == normalised("ALI木") == "ALI木"
+
+
+def test_ids_one_digit_apart_and_adjacent_transpositions():
+    base = make_id("19800112", "012")
+    digit = make_id("19800112", "018")
+    swap_seq = make_id("19800112", "021")
+    swap_day = make_id("19800121", "012")
+    far = make_id("19800112", "210")
+    found = id_neighbours(pl.Series([base, digit, swap_seq, swap_day, far]))
+    pairs = {tuple(sorted((r["id_a"], r["id_b"]))): r["id_signal"] for r in found.iter_rows(named=True)}
+    assert pairs[tuple(sorted((base, digit)))] == "digit:17"
+    assert pairs[tuple(sorted((base, swap_seq)))] == "swap:16-17"
+    assert pairs[tuple(sorted((base, swap_day)))] == "swap:13-14"
+    assert tuple(sorted((base, far))) not in pairs
+    assert all(a < b for a, b in pairs)
+
+
+def test_the_check_character_alone_does_not_make_neighbours():
+    body = make_id()[:17]
+    assert id_neighbours(pl.Series([body + "1", body + "X"])).height == 0
+
+
+def test_candidate_pairs_block_by_village_and_birth_date():
+    persons = pl.DataFrame({
+        "id_number": [make_id("19800101", "001"), make_id("19800101", "555"), make_id("19800101", "777"),
+                      make_id("19810101", "999")],
+        "place": ["章凤/迭撒", "章凤/迭撒", "章凤/广山", "章凤/迭撒"],
+        "birth_date": pl.Series(["1980-01-01"] * 3 + ["1981-01-01"]).str.to_date(),
+    })
+    found = candidate_pairs(persons)
+    assert found.select("id_a", "id_b", "same_day_village", "id_signal").rows() == [
+        (make_id("19800101", "001"), make_id("19800101", "555"), True, None)]
+
+
+def test_place_key_reads_the_bank_spelling_as_the_roster_village():
+    keys = pl.select(place_key(pl.lit("章凤镇"), pl.Series(["迭撒村委会", "迭撒村", "迭撒"]))).to_series()
+    assert keys.unique().to_list() == ["章凤/迭撒"]
