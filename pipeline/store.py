@@ -228,14 +228,16 @@ def _insert_cases(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     )
 
 
-def _write_run(conn: sqlite3.Connection, as_of: str, summary: dict, rows: list[tuple]) -> None:
+def _write_run(conn: sqlite3.Connection, as_of: str, summary: dict, rows: list[tuple]) -> bool:
+    """Write one run, replacing a run of the same as_of; whether one was replaced."""
     conn.execute("DELETE FROM run_cases WHERE as_of = ?", (as_of,))
-    conn.execute("DELETE FROM runs WHERE as_of = ?", (as_of,))
+    replaced = conn.execute("DELETE FROM runs WHERE as_of = ?", (as_of,)).rowcount > 0
     conn.execute(
         "INSERT INTO runs (as_of, recorded_at, summary) VALUES (?, ?, ?)",
         (as_of, _now(), json.dumps(summary, ensure_ascii=False, default=str)),
     )
     _insert_cases(conn, rows)
+    return replaced
 
 
 def record_run(db: Path, result) -> HistoryResult:
@@ -243,9 +245,8 @@ def record_run(db: Path, result) -> HistoryResult:
     as_of = result.as_of.isoformat()
     rows = _case_rows(result.cases, as_of)
     with closing(connect(db)) as conn:
-        replaced = conn.execute("SELECT 1 FROM runs WHERE as_of = ?", (as_of,)).fetchone() is not None
         with transaction(conn):
-            _write_run(conn, as_of, result.summary, rows)
+            replaced = _write_run(conn, as_of, result.summary, rows)
         return _history_result(conn, result.as_of, replaced)
 
 
