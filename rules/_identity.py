@@ -77,11 +77,15 @@ def name_key(expr: pl.Expr) -> pl.Expr:
     return pl.when(out == "").then(None).otherwise(out)
 
 
+def town_key(township: pl.Expr) -> pl.Expr:
+    """A township as compared: 章凤镇 and 章凤 are one township."""
+    return township.str.replace(r"(镇|乡)$", "")
+
+
 def place_key(township: pl.Expr, village: pl.Expr) -> pl.Expr:
     """Township and village as compared: the bank's 迭撒村 is the roster's 迭撒村委会."""
-    town = township.str.replace(r"(镇|乡)$", "")
     vill = village.str.replace(r"(村民委员会|村委会|居民委员会|居委会|社区|村)$", "")
-    return pl.concat_str(town, pl.lit("/"), vill)
+    return pl.concat_str(town_key(township), pl.lit("/"), vill)
 
 
 @lru_cache(maxsize=None)
@@ -227,7 +231,11 @@ def people(ctx) -> pl.DataFrame:
     )
     return (
         pl.concat([roster, outside], how="vertical_relaxed")
-        .with_columns(name_key(pl.col("name")).alias("name_key"), place_key(pl.col("township"), pl.col("village")).alias("place"))
+        .with_columns(
+            name_key(pl.col("name")).alias("name_key"),
+            place_key(pl.col("township"), pl.col("village")).alias("place"),
+            town_key(pl.col("township")).alias("town"),
+        )
         .filter(pl.col("name_key").is_not_null())
         .unique(["id_number", "name_key"], keep="first", maintain_order=True)
     )
@@ -235,7 +243,8 @@ def people(ctx) -> pl.DataFrame:
 
 def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
     """ID pairs (id_a < id_b) born the same day in the same village, or whose bodies are
-    one digit or one adjacent transposition apart: id_a, id_b, same_day_village, id_signal."""
+    one digit or one adjacent transposition apart in the same township (either township
+    unknown: compared): id_a, id_b, same_day_village, id_signal."""
     dated = persons.filter(pl.col("place").is_not_null() & pl.col("birth_date").is_not_null()).select(
         "id_number", "place", "birth_date").unique()
     day = (
@@ -244,32 +253,48 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
         .select(pl.col("id_number").alias("id_a"), pl.col("id_number_b").alias("id_b"), pl.lit(True).alias("same_day_village"))
         .unique()
     )
-    near = id_neighbours(persons["id_number"].unique())
+    # The ID path within one township (or where a side's township is unknown): common
+    # names (排麻干) make same-name IDs a digit apart across a county a coincidence.
+    towns = persons.select("id_number", "town").unique("id_number", keep="first")
+    near = (
+        id_neighbours(towns["id_number"])
+        .join(towns.rename({"id_number": "id_a", "town": "town_a"}), on="id_a")
+        .join(towns.rename({"id_number": "id_b", "town": "town_b"}), on="id_b")
+        .filter((pl.col("town_a") == pl.col("town_b")).fill_null(True))
+        .drop("town_a", "town_b")
+    )
     return day.join(near, on=["id_a", "id_b"], how="full", coalesce=True).with_columns(
         pl.col("same_day_village").fill_null(False)
     )
 
 
 def id_neighbours(ids: pl.Series) -> pl.DataFrame:
-    """Pairs of valid IDs whose 17-digit bodies differ in one digit or one adjacent swap."""
+    """Pairs of valid IDs whose 17-digit bodies differ in one digit or one adjacent swap.
+
+    Each pass masks one position (or sorts one adjacent pair) of the body as an integer
+    and pairs the bodies that then agree: 33 hash passes, linear in the number of IDs.
+    """
     frame = pl.DataFrame({"id": ids}).with_columns(pl.col("id").str.slice(0, 17).cast(pl.Int64).alias("body"))
+    bodies = frame.select("body").lazy()
     weight = [10 ** (16 - i) for i in range(17)]
     digit = [(pl.col("body") // w) % 10 for w in weight]
-    found = []
-    for i in range(17):
-        found.append(_same_key(frame, pl.col("body") - digit[i] * weight[i], f"digit:{i + 1}"))
+    found = [_same_key(bodies, pl.col("body") - digit[i] * weight[i], f"digit:{i + 1}") for i in range(17)]
     for i in range(16):
         low, high = pl.min_horizontal(digit[i], digit[i + 1]), pl.max_horizontal(digit[i], digit[i + 1])
         key = pl.col("body") - digit[i] * weight[i] - digit[i + 1] * weight[i + 1] + low * weight[i] + high * weight[i + 1]
-        found.append(_same_key(frame, key, f"swap:{i + 1}-{i + 2}"))
-    out = pl.concat(found)
-    return out.unique(["id_a", "id_b"], keep="first", maintain_order=True)
+        found.append(_same_key(bodies, key, f"swap:{i + 1}-{i + 2}"))
+    pairs = pl.concat(found).collect().unique(["body", "body_b"], keep="first", maintain_order=True)
+    return (
+        pairs.join(frame, on="body")
+        .join(frame.rename({"id": "id_b", "body": "body_b"}), on="body_b")
+        .select(pl.col("id").alias("id_a"), "id_b", "id_signal")
+    )
 
 
-def _same_key(frame: pl.DataFrame, key: pl.Expr, signal: str) -> pl.DataFrame:
-    keyed = frame.with_columns(key.alias("key")).filter(pl.col("key").is_duplicated())
+def _same_key(bodies: pl.LazyFrame, key: pl.Expr, signal: str) -> pl.LazyFrame:
+    keyed = bodies.with_columns(key.alias("key")).filter(pl.col("key").is_duplicated())
     return (
         keyed.join(keyed, on="key", suffix="_b")
-        .filter((pl.col("id") < pl.col("id_b")) & (pl.col("body") != pl.col("body_b")))
-        .select(pl.col("id").alias("id_a"), pl.col("id_b"), pl.lit(signal).alias("id_signal"))
+        .filter(pl.col("body") < pl.col("body_b"))
+        .select("body", "body_b", pl.lit(signal).alias("id_signal"))
     )

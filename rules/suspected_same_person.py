@@ -5,11 +5,13 @@ Two different valid ID numbers — roster members, and borrowers not in the rost
 that probably belong to one person: their names are similar (the same, the same
 toneless pinyin such as 张伟/张玮, one similar-shape character such as 王/玉, or one
 character added or dropped) and either they were born the same day in the same
-village, or the first 17 digits of the two IDs differ in one digit or in two adjacent
-digits swapped. A one-character substitution that is neither a homophone nor a
+village, or — in the same township — the first 17 digits of the two IDs differ in one
+digit or in two adjacent digits swapped. A one-character substitution that is neither a homophone nor a
 similar shape does not count: that is how siblings' names differ (张建国/张建军), and
 twins — same birthday, same village, IDs a sequence number apart — must not be taken
-for one person. One case per pair of IDs, with the loans under either.
+for one person. Neither do namesakes of two townships whose IDs happen to be a digit
+apart: with Jingpo names repeated hundreds of times in a county, such pairs are
+coincidences. One case per pair of IDs, with the loans under either.
 
 ## Why it matters
 A person registered twice (an old and a new ID, a mistyped ID entered as a new person)

@@ -93,6 +93,7 @@ def test_candidate_pairs_block_by_village_and_birth_date():
         "id_number": [make_id("19800101", "001"), make_id("19800101", "555"), make_id("19800101", "777"),
                       make_id("19810101", "999")],
         "place": ["章凤/迭撒", "章凤/迭撒", "章凤/广山", "章凤/迭撒"],
+        "town": ["章凤"] * 4,
         "birth_date": pl.Series(["1980-01-01"] * 3 + ["1981-01-01"]).str.to_date(),
     })
     found = candidate_pairs(persons)

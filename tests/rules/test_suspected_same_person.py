@@ -70,3 +70,10 @@ def test_one_case_per_pair_of_ids_whatever_the_signals():
     assert found.height == 1
     ev = json.loads(found.get_column("evidence").item())
     assert (ev["same_day_village"], ev["id_signal"]) == (True, "digit:17")
+
+
+def test_namesakes_of_two_townships_with_ids_a_digit_apart_are_a_coincidence():
+    other = person("19800301", "001", township="陇把镇", village="陇把村委会", household_id="X2")
+    assert cases_of(RULE, roster=[{}, other]).height == 0
+    same_town = person("19800301", "001", village="广山村委会", household_id="X2")
+    assert json.loads(cases_of(RULE, roster=[{}, same_town]).get_column("evidence").item())["id_signal"] == "digit:12"
