@@ -1,10 +1,133 @@
-"""月监测、月统计: the monitoring figures per township and for the county."""
+"""月监测、月统计: the monitoring figures per township and for the county.
+
+For the county and for each township (a household's roster township; for a loan, the
+borrower's township of the context: the roster's, else the loan's; `（未知乡镇）` when
+neither is known):
+
+registered_households   roster households not removed (removed: every member row 已剔除)
+borrowed_households     of those, the households with a loan in the register (ever borrowed)
+issuance_rate           发放率 = borrowed_households / registered_households (the seed's 68.74%)
+outstanding_households  households, in the roster or not, with a loan whose balance > 0
+outstanding_loans       loans whose balance > 0
+balance                 their balance (贷款余额)
+overdue_loans           loans overdue as rules.overdue defines it (its expression, not a copy)
+overdue_balance         their balance
+overdue_rate            逾期率 by balance: overdue_balance / balance
+overdue_buckets         {bucket label: {"loans", "balance"}}, 1–30天 … 180天以上
+alert                   overdue_rate above policy.overdue_rate_alert (SPEC §4, overdue)
+
+Plain JSON types. Money is summed exactly in fen and given in yuan with 2 decimals;
+rates are fractions with 4 decimals (the alert compares the exact ratio), null when
+there is nothing to divide by.
+"""
 
 from __future__ import annotations
 
+import polars as pl
+
 from pipeline.context import Context
+from rules._households import fen
+from rules.overdue import BUCKET_LABELS, bucket, days_overdue, is_overdue
+
+UNKNOWN_TOWNSHIP = "（未知乡镇）"
+# The Chinese headers reports give the figures.
+LABELS = {
+    "registered_households": "建档立卡户数",
+    "borrowed_households": "获贷户数",
+    "issuance_rate": "发放率",
+    "outstanding_households": "有余额户数",
+    "outstanding_loans": "未结清笔数",
+    "balance": "贷款余额(元)",
+    "overdue_loans": "逾期笔数",
+    "overdue_balance": "逾期金额(元)",
+    "overdue_rate": "逾期率",
+    "overdue_buckets": "逾期账龄",
+    "alert": "逾期率预警",
+}
+REMOVED = "已剔除"
 
 
 def monitoring(ctx: Context) -> dict:
-    """Filled in by the policy-rules work (issue 3): 发放率, balance, overdue rate, alerts."""
-    return {}
+    households = _households(ctx)
+    loans = ctx.loans.select(
+        pl.col("borrower_township").fill_null(UNKNOWN_TOWNSHIP).alias("township"),
+        "household",
+        (pl.col("balance") > 0).fill_null(False).alias("outstanding"),
+        is_overdue(ctx.as_of).fill_null(False).alias("overdue"),
+        bucket(days_overdue(ctx.as_of)).alias("bucket"),
+        fen(pl.col("balance")).fill_null(0).alias("fen"),
+    )
+    per_household = [pl.len().alias("registered_households"), pl.col("borrowed").sum().alias("borrowed_households")]
+    per_loan = [
+        pl.col("household").filter("outstanding").n_unique().alias("outstanding_households"),
+        pl.col("outstanding").sum().alias("outstanding_loans"),
+        pl.col("fen").filter("outstanding").sum().alias("balance"),
+        pl.col("overdue").sum().alias("overdue_loans"),
+        pl.col("fen").filter("overdue").sum().alias("overdue_balance"),
+        *[
+            expr
+            for label in BUCKET_LABELS
+            for expr in (
+                (pl.col("overdue") & (pl.col("bucket") == label)).sum().alias(f"loans|{label}"),
+                pl.col("fen").filter(pl.col("overdue") & (pl.col("bucket") == label)).sum().alias(f"balance|{label}"),
+            )
+        ],
+    ]
+    county = pl.concat([households.select(per_household), loans.select(per_loan)], how="horizontal")
+    townships = (
+        households.group_by("township")
+        .agg(per_household)
+        .join(loans.group_by("township").agg(per_loan), on="township", how="full", coalesce=True)
+        .fill_null(0)
+        .sort("township")
+    )
+    line = ctx.policy.overdue_rate_alert
+    return {
+        "county": _figures(county.row(0, named=True), line),
+        "townships": {row.pop("township"): _figures(row, line) for row in townships.to_dicts()},
+        "overdue_rate_alert": line,
+    }
+
+
+def _households(ctx: Context) -> pl.DataFrame:
+    """Registered (not removed) roster households: township, and whether it ever borrowed."""
+    borrowers = ctx.loans.select(pl.col("household").alias("household_id"), pl.lit(True).alias("borrowed")).unique()
+    return (
+        ctx.roster.group_by("household_id")
+        .agg(
+            pl.col("township").drop_nulls().first(),
+            (pl.col("household_status") == REMOVED).fill_null(False).all().alias("removed"),
+        )
+        .filter(~pl.col("removed"))
+        .join(borrowers, on="household_id", how="left")
+        .select(pl.col("township").fill_null(UNKNOWN_TOWNSHIP), pl.col("borrowed").fill_null(False))
+    )
+
+
+def _figures(row: dict, alert_line: float) -> dict:
+    """One scope's aggregate row (money in fen) as the JSON figures."""
+    overdue_rate = row["overdue_balance"] / row["balance"] if row["balance"] else None
+    return {
+        "registered_households": int(row["registered_households"]),
+        "borrowed_households": int(row["borrowed_households"]),
+        "issuance_rate": _rate(row["borrowed_households"], row["registered_households"]),
+        "outstanding_households": int(row["outstanding_households"]),
+        "outstanding_loans": int(row["outstanding_loans"]),
+        "balance": _yuan(row["balance"]),
+        "overdue_loans": int(row["overdue_loans"]),
+        "overdue_balance": _yuan(row["overdue_balance"]),
+        "overdue_rate": _rate(row["overdue_balance"], row["balance"]),
+        "overdue_buckets": {
+            label: {"loans": int(row[f"loans|{label}"]), "balance": _yuan(row[f"balance|{label}"])}
+            for label in BUCKET_LABELS
+        },
+        "alert": overdue_rate is not None and overdue_rate > alert_line,
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _yuan(fen_total: int) -> float:
+    return round(fen_total / 100, 2)
