@@ -83,3 +83,10 @@ def test_a_chain_lists_every_loan_and_only_the_overlapping_pairs():
 def test_two_loans_starting_the_same_day_overlap():
     found = cases_of("multiple_loans_per_household", loans=[_loan("L1"), _loan("L2")])
     assert found.get_column("loan_ids").to_list() == [["L1", "L2"]]
+
+
+def test_borrowers_whose_ids_excel_damaged_alike_are_not_one_household():
+    loans = [_loan("L1", borrower_id_number="5.33124E+17", borrower_name="甲"),
+             _loan("L2", "2020-01-01", borrower_id_number="5.33124E+17", borrower_name="乙")]
+    assert cases_of("multiple_loans_per_household", loans=loans).height == 0
+    assert cases_of("over_limit", loans=[{**loan, "amount": "30000"} for loan in loans]).height == 0
