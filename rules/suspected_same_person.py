@@ -63,7 +63,7 @@ def _where(side: str) -> pl.Expr:
 
 
 def detect(ctx) -> pl.DataFrame:
-    persons = people(ctx)
+    persons = people(ctx).with_columns(pl.len().over("place", "name_key").alias("namesakes"))
     side = {s: persons.select(pl.all().name.suffix(f"_{s}")) for s in ("a", "b")}
     pairs = (
         candidate_pairs(persons)
@@ -82,9 +82,11 @@ def detect(ctx) -> pl.DataFrame:
         .join(loans.rename({"borrower_id_number": "id_b", "loan_ids": "loans_b"}), on="id_b", how="left")
     )
     message = pl.format(
-        "身份证号{}（{}，{}）与{}（{}，{}）疑似同一人：{}，{}。请核对身份证和户口簿或向派出所核实；"
+        "身份证号{}（{}，{}）与{}（{}，{}）疑似同一人：{}，{}{}。请核对身份证和户口簿或向派出所核实；"
         "如为一人多证，更正或删除错误证件号的记录，并核查其名下贷款是否超过一户限额",
         "id_a", "name_a", _where("a"), "id_b", "name_b", _where("b"), _NAME_TEXT, _ID_TEXT,
+        pl.when(pl.col("same_name") & (pl.col("namesakes_a") > 2))
+        .then(pl.format("（本村同名共{}人，也可能只是同名巧合）", "namesakes_a")).otherwise(pl.lit("")),
     )
     return as_cases(
         found.select(
@@ -101,6 +103,7 @@ def detect(ctx) -> pl.DataFrame:
                 household_ids=pl.concat_list("household_id_a", "household_id_b"),
                 birth_dates=pl.concat_list("birth_date_a", "birth_date_b"),
                 same_day_village=pl.col("same_day_village"), id_signal=pl.col("id_signal"),
+                namesakes_in_village=pl.col("namesakes_a"),
                 same_name=pl.col("same_name"), same_sound=pl.col("same_sound"), signals=pl.col("signals"),
                 shape_pairs=pl.col("shape_pairs"), similarity=pl.col("char_similarity"),
                 pinyin_similarity=pl.col("pinyin_similarity"), pinyin=pl.concat_list("pinyin_a", "pinyin_b"),
