@@ -31,10 +31,15 @@ def bad_id(seq: str) -> str:
     return good[:-1] + ("1" if good[-1] == "0" else "0")
 
 
+# far from maturity in every month the tests use: no 到期 case
+TERM = {"disbursement_date": "2020-12-01", "maturity_date": "2023-12-01"}
+
+
 def month(as_of: str, *bad: str):
     """An audit of the clean loan plus loans `bad` with broken borrower IDs."""
-    rows = [{}] + [
-        {"loan_id": loan, "borrower_id_number": bad_id(LOANS[loan][0]), "township": LOANS[loan][1]} for loan in bad
+    rows = [TERM] + [
+        {**TERM, "loan_id": loan, "borrower_id_number": bad_id(LOANS[loan][0]), "township": LOANS[loan][1]}
+        for loan in bad
     ]
     return run_rows(loans=rows, as_of=as_of)
 
