@@ -16,8 +16,11 @@ loans / loan_records
     in_roster            the borrower ID is a roster member's
     member_*             that member's roster row (household_id, name, relation, township,
                          village, household_status, registered_date, removed_date,
-                         status, status_change_date)
-    household            member_household_id, else "ID:<borrower id>" (a household of its own)
+                         status, status_change_date, and the three dates' *_raw text).
+                         An ID damaged by Excel matches no member: different people's
+                         IDs collapse to the same damaged text.
+    household            member_household_id, else "ID:<borrower id>" (a household of its
+                         own), else "LOAN:<loan_id>" when the ID is missing or Excel-damaged
     borrower_township    the roster's township when in the roster, else the loan's
     borrower_village     likewise
 roster
@@ -46,6 +49,10 @@ MEMBER_COLUMNS = {
     "removed_date": "member_removed_date",
     "member_status": "member_status",
     "status_change_date": "member_status_change_date",
+    # raw text beside the parsed roster dates: an empty date is not an unreadable one
+    "registered_date_raw": "member_registered_date_raw",
+    "removed_date_raw": "member_removed_date_raw",
+    "status_change_date_raw": "member_status_change_date_raw",
 }
 
 
@@ -82,6 +89,10 @@ def is_active_on(day: pl.Expr | dt.date) -> pl.Expr:
     """The loan's half-open active interval contains `day`."""
     day = pl.lit(day) if isinstance(day, dt.date) else day
     return (pl.col("disbursement_date") <= day) & (day < pl.col("interval_end"))
+
+
+def _excel_damaged() -> pl.Expr:
+    return (pl.col("borrower_id_reason") == "excel_damage").fill_null(False)
 
 
 def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.date, present: dict[str, set[str]]) -> Context:
@@ -125,12 +136,19 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
         .with_columns(
             whole_years_between(pl.col("birth_date"), pl.col("disbursement_date")).alias("age_at_disbursement"),
         )
-        .join(members.lazy(), on="borrower_id_number", how="left")
+        .with_columns(
+            pl.when(~_excel_damaged())
+            .then(pl.col("borrower_id_number"))
+            .otherwise(None)
+            .alias("_match_id")
+        )
+        .join(members.lazy().rename({"borrower_id_number": "_match_id"}), on="_match_id", how="left")
+        .drop("_match_id")
         .with_columns(
             pl.col("member_household_id").is_not_null().alias("in_roster"),
             pl.coalesce(
                 "member_household_id",
-                pl.lit("ID:") + pl.col("borrower_id_number"),
+                pl.when(~_excel_damaged()).then(pl.lit("ID:") + pl.col("borrower_id_number")),
                 pl.lit("LOAN:") + pl.col("loan_id"),
             ).alias("household"),
             pl.when(pl.col("member_household_id").is_not_null())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import unicodedata
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -121,7 +122,8 @@ def _build(data: dict) -> Policy:
         words = data[key]
         if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
             raise TypeError(f"{key} must be a list of non-empty strings")
-        values[key] = tuple(w.strip() for w in words)
+        # Compared as the data is (SPEC §3): NFKC, no white space at all.
+        values[key] = tuple("".join(unicodedata.normalize("NFKC", w).split()) for w in words)
     values["as_of"] = _date(data["as_of"], "as_of", allow_empty=True)
     values["monitored_eligible_from"] = _date(data["monitored_eligible_from"], "monitored_eligible_from")
     rates = data["base_rates"]

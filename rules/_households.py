@@ -6,11 +6,8 @@ unreadable or empty (`interval_end` on or before `disbursement_date`: settled th
 was disbursed, or dates keyed the wrong way round) is active at no instant and takes
 part in neither rule; its dates are other rules' findings.
 
-A borrower ID damaged by Excel (`5.33124E+17`, or the last digits turned to `000`) no
-longer tells people apart: different borrowers share it, and the context would make
-them one household `ID:<id>`. Here such a loan is a household of its own
-(`LOAN:<loan_id>`), so that it never ties unrelated people together (the ID itself is an
-invalid_id_number case).
+A borrower ID damaged by Excel no longer tells people apart; the context makes such a
+loan a household of its own (`LOAN:<loan_id>`), so it never ties unrelated people.
 
 Money on the time line is whole fen (Int64), so that household sums are exact:
 20,000.10 + 29,999.90 is 50,000.00, not a rounding error above the limit.
@@ -32,10 +29,6 @@ def spans(ctx) -> pl.DataFrame:
         ctx.loans.filter(pl.col("interval_end") > pl.col("disbursement_date"))
         .with_columns(
             fen(pl.col("amount")).alias("fen"),
-            pl.when(pl.col("borrower_id_reason") == "excel_damage")
-            .then(pl.concat_str(pl.lit("LOAN:"), "loan_id"))
-            .otherwise(pl.col("household"))
-            .alias("household"),
         )
         .sort("household", "disbursement_date", "loan_id")
     )

@@ -49,23 +49,15 @@ DECEASED = "死亡"
 
 
 def detect(ctx) -> pl.DataFrame:
-    # The context keeps the parsed date only; its raw text (to tell empty from unreadable)
-    # comes from the same roster row the context matched (the first row of the ID).
-    member_raw = (
-        ctx.roster.filter(pl.col("id_number").is_not_null())
-        .unique("id_number", keep="first", maintain_order=True)
-        .select(pl.col("id_number").alias("borrower_id_number"), pl.col("status_change_date_raw").alias("death_raw"))
-    )
     died = pl.col("member_status_change_date")
     disbursed = pl.col("disbursement_date")
     kind = (
-        pl.when(died.is_null() & text(pl.col("death_raw")).is_null()).then(pl.lit("date_unknown"))
+        pl.when(died.is_null() & text(pl.col("member_status_change_date_raw")).is_null()).then(pl.lit("date_unknown"))
         .when(died <= disbursed).then(pl.lit("before_disbursement"))
         .when((disbursed < died) & (died < pl.col("interval_end"))).then(pl.lit("during_loan"))
     )
     found = (
         ctx.loans.filter(pl.col("member_status") == DECEASED)
-        .join(member_raw, on="borrower_id_number", how="left")
         .with_columns(kind.alias("kind"))
         .filter(pl.col("kind").is_not_null())
     )

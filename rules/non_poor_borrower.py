@@ -56,14 +56,7 @@ def _removed_date_missing() -> pl.Expr:
 
 def detect(ctx) -> pl.DataFrame:
     present = ctx.present.get("roster", set())
-    # The context keeps the parsed member_removed_date only; its raw text (to tell empty from
-    # unreadable) comes from the same roster row the context matched (the ID's first row).
-    member_raw = (
-        ctx.roster.filter(pl.col("id_number").is_not_null())
-        .unique("id_number", keep="first", maintain_order=True)
-        .select(pl.col("id_number").alias("borrower_id_number"), pl.col("removed_date_raw").alias("member_removed_date_raw"))
-    )
-    loans = ctx.loans.join(member_raw, on="borrower_id_number", how="left")
+    loans = ctx.loans
     disbursed = pl.col("disbursement_date")
     status = pl.col("member_household_status")
     eligible_from = ctx.policy.monitored_eligible_from

@@ -1,0 +1,62 @@
+"""The shared context of SPEC §3: households, intervals, terms, ages."""
+
+import datetime as dt
+
+from tests.conftest import run_rows
+
+
+def loans_of(**kw):
+    return run_rows(**kw).context.loans
+
+
+def test_excel_damaged_ids_match_no_member_and_form_a_household_per_loan():
+    damaged = "5.33124E+17"
+    loans = loans_of(
+        loans=[{"loan_id": "A", "borrower_id_number": damaged}, {"loan_id": "B", "borrower_id_number": damaged}],
+        roster=[{}, {"id_number": damaged, "household_id": "H9", "name": "岳麻诺"}],
+    )
+    assert loans.get_column("household").to_list() == ["LOAN:A", "LOAN:B"]
+    assert loans.get_column("in_roster").to_list() == [False, False]
+
+
+def test_borrower_in_roster_takes_the_roster_household_and_place():
+    row = loans_of(loans=[{"village": "迭撒村"}]).row(0, named=True)
+    assert row["household"] == "5331241010010001" and row["in_roster"]
+    assert row["borrower_village"] == "迭撒村委会"
+
+
+def test_borrower_not_in_roster_is_a_household_of_its_own():
+    row = loans_of(roster=[{"id_number": "11010519491231002X"}]).row(0, named=True)
+    assert row["household"].startswith("ID:") and not row["in_roster"]
+    assert row["borrower_village"] == "迭撒村"
+
+
+def test_interval_end_settled_outstanding_and_repaid():
+    loans = loans_of(
+        loans=[
+            {"loan_id": "S", "settled_date": "2020-01-01", "balance": "0"},
+            {"loan_id": "O", "maturity_date": "2020-03-05", "balance": "100"},
+            {"loan_id": "R", "maturity_date": "2020-03-05", "balance": "0"},
+        ],
+        as_of="2021-06-30",
+    )
+    assert loans.get_column("interval_end").to_list() == [
+        dt.date(2020, 1, 1), dt.date(2021, 6, 30), dt.date(2020, 3, 5)
+    ]
+
+
+def test_term_months_clip_to_month_end():
+    loans = loans_of(
+        loans=[
+            {"loan_id": "A", "disbursement_date": "2019-01-31", "maturity_date": "2019-02-28"},
+            {"loan_id": "B", "disbursement_date": "2019-01-31", "maturity_date": "2019-02-27"},
+            {"loan_id": "C", "disbursement_date": "2019-03-05", "maturity_date": "2022-03-05"},
+        ]
+    )
+    assert loans.get_column("term_months").to_list() == [1, 0, 36]
+
+
+def test_base_rate_in_force_on_the_disbursement_date():
+    loans = loans_of(loans=[{"loan_id": "A", "disbursement_date": "2015-10-23"},
+                            {"loan_id": "B", "disbursement_date": "2015-10-24"}])
+    assert loans.get_column("base_rate").to_list() == [5.00, 4.75]
