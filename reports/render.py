@@ -1,0 +1,267 @@
+"""The reports people hold in their hands: report.html for the county office, and a
+整改清单 per township (checklists/<township>.xlsx to fill in and return, .html to print).
+
+    write_reports(result, out, mask=True, max_cases_html=5000) -> [paths written]
+
+report.html is self-contained: inline CSS, inline SVG charts drawn here, one small
+inline script (the 问题明细 filter; without it the full list shows), and a
+Content-Security-Policy that forbids any request (default-src 'none'; the script is
+allowed by its hash only). Every template is rendered with autoescape on.
+
+Townships: one checklist for every township that has cases or appears in the
+monitoring figures (a township with nothing to fix gets a checklist saying so);
+cases without a township go to 未知乡镇. File names come from
+`reports.privacy.checklist_names` and are checked to stay inside out/checklists/.
+Each file is written through `pipeline.outputs.atomic_path` (temporary name, rename).
+Checklists of earlier runs for townships absent from this run are left as they are.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import polars as pl
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from pipeline.outputs import atomic_path
+from reports import charts
+from reports.checklist import CHECKLIST_COLUMNS, NOTE, headers, write_checklist_xlsx
+from reports.model import (
+    SEVERITIES,
+    SEVERITY_LABELS,
+    UNKNOWN_TOWNSHIP,
+    VERIFY_RULES,
+    Township,
+    case_rows,
+    due_by_month,
+    inputs_view,
+    kind_of,
+    matrix,
+    monitoring_view,
+    quarantine_rows,
+    rule_docs,
+    rules_by_id,
+    severity_by_township,
+    township_order,
+    verify_groups,
+)
+from reports.privacy import checklist_names, inside
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+# --- Jinja -----------------------------------------------------------------------------
+def _yuan(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):,.2f}"
+
+
+def _yuans(values) -> str:
+    return "、".join(_yuan(v) for v in values or [])
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{float(value) * 100:.2f}%"
+
+
+def _num(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return f"{int(value):,}"
+
+
+def _fig(value, key: str) -> str:
+    """A monitoring figure, formatted by its kind (rate, money, count)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if not isinstance(value, (int, float)):
+        return "—" if value is None else str(value)
+    return {"rate": _pct, "money": _yuan}.get(kind_of(key), _num)(value)
+
+
+def _param(value) -> str:
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return "；".join("，".join(f"{k} {v}" for k, v in item.items()) for item in value)
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template, whatever its name
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.filters.update(yuan=_yuan, yuans=_yuans, pct=_pct, num=_num, fig=_fig, param=_param)
+    return env
+
+
+def _script() -> tuple[Markup, str]:
+    """The filter script (our own file, trusted) and its CSP hash."""
+    js = (TEMPLATES / "filter.js").read_text(encoding="utf-8")
+    if "</" in js:
+        raise ValueError("filter.js must not contain '</'")
+    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode()
+    return Markup(js), f"sha256-{digest}"
+
+
+def _generated(summary: dict) -> str:
+    stamp = (summary.get("run") or {}).get("generated_at")
+    try:
+        when = dt.datetime.fromisoformat(stamp) if stamp else dt.datetime.now(dt.timezone.utc)
+    except ValueError:
+        when = dt.datetime.now(dt.timezone.utc)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+# --- report.html -------------------------------------------------------------------------
+def report_context(result, cases: pl.DataFrame, mask: bool, max_cases_html: int, generated: str) -> dict:
+    summary = result.summary
+    known = rules_by_id()
+    by_sev = {s: cases.filter(pl.col("severity") == s).height for s in SEVERITIES}
+    verify_all = cases.filter(pl.col("rule").is_in(VERIFY_RULES))
+    detail_all = cases.filter(~pl.col("rule").is_in(VERIFY_RULES))
+    details = detail_all.head(max_cases_html)
+    verify = verify_all.head(max_cases_html)
+    towns = severity_by_township(cases)
+    parts = [(s, SEVERITY_LABELS[s], f"fill-{s}") for s in SEVERITIES]
+    mon = monitoring_view(summary)
+    county = next((r for r in mon["rows"] if r["county"]), None)
+    bucket_items = []
+    if county:
+        for label, cell in zip(mon["buckets"], county["buckets"], strict=True):
+            bucket_items.append({"label": label, "balance": cell.get("balance") or 0,
+                                 "text": _yuan(cell.get("balance")), "sub": f"{_num(cell.get('loans'))} 笔",
+                                 "css": "bar-alert"})
+    due = due_by_month(result)
+    due_items = [
+        {"label": m["label"].split("（")[0].replace("年", "-").replace("月", ""), "balance": c["balance"],
+         "text": _yuan(c["balance"]), "sub": f"{_num(c['loans'])} 笔"}
+        for m, c in zip(due["months"], due["county"]["cells"], strict=True)
+    ]
+    quarantine, quarantine_total = quarantine_rows(result, mask, max_cases_html)
+    present_rules = set(detail_all.get_column("rule").unique().to_list())
+    order = list(known)
+    script, script_hash = _script()
+    return {
+        "as_of": result.as_of.isoformat(),
+        "generated": generated,
+        "masked": mask,
+        "totals": {"total": cases.height, **by_sev},
+        "inputs": inputs_view(summary),
+        "quarantine_reasons": [
+            {**q, "table_label": next((t["label"] for t in inputs_view(summary) if t["table"] == q.get("table")), q.get("table"))}
+            for q in summary.get("quarantine_reasons") or []
+        ],
+        "skipped": [
+            {"id": rid, "title": known[rid].title if rid in known else rid, "reason": reason}
+            for rid, reason in (summary.get("rules_skipped") or {}).items()
+        ],
+        "matrices": matrix(cases, "township_label", known),
+        "town_chart": charts.stacked_rows(towns, "township", parts),
+        "monitoring": mon,
+        "bucket_chart": charts.columns(bucket_items, value_key="balance"),
+        "due": due,
+        "due_chart": charts.columns(due_items, value_key="balance"),
+        "details": details.to_dicts(),
+        "details_total": detail_all.height,
+        "details_more": detail_all.height - details.height,
+        "filter_townships": [UNKNOWN_TOWNSHIP if t is None else t
+                             for t in township_order(detail_all.get_column("township").unique().to_list())],
+        "filter_rules": [(rid, known[rid].title) for rid in order if rid in present_rules]
+        + sorted((rid, rid) for rid in present_rules if rid not in known),
+        "filter_severities": [(s, SEVERITY_LABELS[s]) for s in SEVERITIES if by_sev[s]],
+        "verify": verify_groups(verify, mask),
+        "verify_total": verify_all.height,
+        "verify_more": verify_all.height - verify.height,
+        "quarantine": quarantine,
+        "quarantine_total": quarantine_total,
+        "quarantine_more": quarantine_total - len(quarantine),
+        "rules": rule_docs(result),
+        "script": script,
+        "script_hash": script_hash,
+    }
+
+
+# --- checklists ---------------------------------------------------------------------------
+def townships(result, cases: pl.DataFrame) -> list[Township]:
+    """Every township with cases or monitoring figures; unknown (None) only with cases."""
+    with_cases = cases.get_column("township").unique().to_list()
+    monitored = [t for t in ((result.summary.get("monitoring") or {}).get("townships") or {}) if t != UNKNOWN_TOWNSHIP]
+    names = township_order(set(with_cases) | set(monitored))
+    stems = checklist_names(names)
+    parts = {
+        key[0]: frame
+        for key, frame in cases.partition_by("township", as_dict=True, maintain_order=True).items()
+    } if cases.height else {}
+    return [Township(t, stems[t], parts.get(t, cases.clear())) for t in names]
+
+
+def checklist_context(town: Township, result, mask: bool, generated: str) -> dict:
+    known = rules_by_id()
+    tables = matrix(town.cases, "village_label", known)
+    villages = sorted({c for t in tables.values() for c in t["columns"]}, key=lambda v: (v.startswith("（"), v))
+    rows = []
+    for table in tables.values():
+        for r in table["rows"]:
+            cells = dict(zip(table["columns"], r["cells"], strict=True))
+            rows.append({"title": r["title"], "label": table["label"], "cells": [cells.get(v, 0) for v in villages],
+                         "total": r["total"]})
+    shown = [(h, kind, width) for h, (_, _, width, kind) in zip(headers(mask), CHECKLIST_COLUMNS, strict=True)
+             if kind != "hidden"]
+    total = sum(w for _, _, w in shown)
+    visible = [(h, kind, round(100 * w / total, 2)) for h, kind, w in shown]  # the xlsx widths, in proportion
+    return {
+        "township": town.label,
+        "as_of": result.as_of.isoformat(),
+        "generated": generated,
+        "cases": town.cases.to_dicts(),
+        "severities": list(SEVERITY_LABELS.items()),
+        "by_severity": {s: town.cases.filter(pl.col("severity") == s).height for s in SEVERITIES},
+        "matrix_columns": villages,
+        "matrix_rows": rows,
+        "columns": visible,
+        "note": NOTE,
+    }
+
+
+# --- the entry point -------------------------------------------------------------------------
+def _write_text(path: Path, text: str) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_reports(result, out: Path, mask: bool = True, max_cases_html: int = 5000) -> list[Path]:
+    """report.html and checklists/<township>.xlsx + .html into `out`; the paths written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    generated = _generated(result.summary)
+    cases = case_rows(result, mask)
+    written = [
+        _write_text(out / "report.html",
+                    env.get_template("report.html").render(report_context(result, cases, mask, max_cases_html, generated)))
+    ]
+    folder = out / "checklists"
+    folder.mkdir(parents=True, exist_ok=True)
+    monitoring = (result.summary.get("monitoring") or {}).get("townships") or {}
+    page = env.get_template("checklist.html")
+    for town in townships(result, cases):
+        xlsx = inside(folder, f"{town.stem}.xlsx")
+        with atomic_path(xlsx) as tmp:
+            write_checklist_xlsx(tmp, town.label, town.cases, result.as_of, mask, monitoring.get(town.label), generated)
+        written.append(xlsx)
+        written.append(_write_text(inside(folder, f"{town.stem}.html"),
+                                   page.render(checklist_context(town, result, mask, generated))))
+    return written
