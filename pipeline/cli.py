@@ -110,15 +110,27 @@ def run(
     as_of: AsOfOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     encoding: EncodingOpt = None,
+    no_mask: Annotated[
+        bool, typer.Option("--no-mask", help="报告中显示完整身份证号（仅限县内部）show full ID numbers in reports")
+    ] = False,
+    no_reports: Annotated[bool, typer.Option("--no-reports", help="只写机器输出 machine outputs only")] = False,
+    max_cases_html: Annotated[
+        int, typer.Option("--max-cases-html", min=0, help="report.html 明细最多列出的案例数 (xlsx lists all)")
+    ] = 5000,
     quiet: QuietOpt = False,
 ) -> None:
-    """审计并写出全部结果 / Audit the inputs and write every output to --out."""
+    """审计并写出全部结果 / Audit the inputs and write every output and report to --out."""
     from pipeline.detect import at_or_above
     from pipeline.outputs import write_outputs
 
     try:
         result = _audit(folder, roster, loans, policy, as_of, encoding, quiet)
         written = write_outputs(result, out)
+        if not no_reports:
+            from reports.render import write_reports
+
+            reports = write_reports(result, out, mask=not no_mask, max_cases_html=max_cases_html)
+            written += [p for p in reports if p.parent == out] + [out / "checklists"]
     except InputError as exc:
         _fail(str(exc))
     if not quiet:
