@@ -91,7 +91,7 @@ def _count(v: float) -> str:
 
 def _money_tick(v: float, top: float) -> str:
     """Axis money: in 万元 (the unit county reports use) from 10,000 up, else in 元."""
-    if top < 10000:
+    if top < 10000 or v == 0:
         return _count(v)
     w = v / 10000
     return f"{w:,.0f}万" if w == int(w) else f"{w:,.1f}万"

@@ -199,7 +199,7 @@ def monitoring_view(summary: dict) -> dict:
         "rows": rows,
         "buckets": buckets,
         "alert_line": mon.get("overdue_rate_alert"),
-        "alerts": [r["name"] for r in rows if r["alert"]],
+        "alerts": [(r["name"], dict(r["values"]).get("overdue_rate")) for r in rows if r["alert"]],
         "present": bool(scopes),
     }
 
