@@ -1,17 +1,20 @@
 """The checklist's return trip: townships' filled 整改清单 back into the store.
 
-A township receives `checklists/<township>.xlsx` (one row per case, a hidden `case_id`
-column), fills in 整改措施 / 责任人 / 完成时限 / 整改情况 and sends it back.
+A township receives `checklists/<township>.xlsx` (reports/checklist.py: sheet 整改清单,
+`数据日期：…` in A2, the header in row 4, one row per case, `case_id` in hidden column
+P), fills in 整改措施 / 责任人 / 完成时限 / 整改情况 and sends it back.
 `import_checklists` reads those files (fastexcel; any sheet whose header row has a
 `case_id` cell; the columns are found by their headers, so added or moved columns do
-no harm) and stores each reply against its case, the latest import winning.
+no harm; row numbers are Excel's) and stores each reply against its case, the latest
+import winning.
 
 A row is refused, with the file, its Excel row number and the reason in Chinese, when
 it cannot be trusted:
 - its case_id is empty (a row added by hand) or unknown to the store;
-- a case column was edited: 借据号, 问题类型, 姓名, 证件号码, 户编号, 行政村, 乡镇 — each
-  one the sheet has — differs from the case as the store recorded it (借据号 compared as
-  a set of numbers, text after NFKC and without spaces);
+- a case column was edited: 借据号, 问题类型, 姓名, 身份证号, 户编号, 村, 乡镇 — each one
+  the sheet has — differs from the case as the store recorded it (借据号 compared as a
+  set of numbers, text after NFKC and without spaces). A masked 脱敏身份证号 column and
+  the 问题描述 (its wording changes from month to month) are not compared;
 - 完成时限 is filled but not a date (the forms of SPEC §2.3 and Excel date cells);
 - 整改情况 is empty or not one of 已整改, 整改中, 无法整改;
 - the case_id was already answered by an earlier row of this import.
@@ -49,15 +52,15 @@ HEADER_SCAN_ROWS = 30
 CASE_ID_HEADERS = ("case_id", "案例编号")
 # header (NFKC, no spaces, bracketed notes removed) → the reply field it holds
 REPLY_HEADERS = {"整改措施": "fix_measure", "责任人": "fix_owner", "完成时限": "fix_deadline", "整改情况": "fix_status"}
-# case columns a township must not edit: header aliases → case field, and its label
+# case columns a township must not edit: case field → the headers that name it
 CASE_HEADERS = {
-    "loan_ids": (("借据号", "借据号码", "贷款编号"), "借据号"),
-    "title": (("问题类型", "问题名称"), "问题类型"),
-    "name": (("姓名", "借款人姓名", "借款人"), "姓名"),
-    "id_number": (("证件号码", "身份证号", "身份证号码", "借款人身份证号", "公民身份号码"), "证件号码"),
-    "household_id": (("户编号", "户码"), "户编号"),
-    "village": (("行政村", "村", "村委会"), "行政村"),
-    "township": (("乡镇", "乡镇名称"), "乡镇"),
+    "loan_ids": ("借据号", "借据号码", "贷款编号"),
+    "title": ("问题类型", "问题名称"),
+    "name": ("姓名", "借款人姓名", "借款人"),
+    "id_number": ("身份证号", "证件号码", "身份证号码", "借款人身份证号", "公民身份号码"),
+    "household_id": ("户编号", "户码"),
+    "village": ("村", "行政村", "村委会"),
+    "township": ("乡镇", "乡镇名称"),
 }
 _NOTES = re.compile(r"[（(【\[][^)）】\]]*[)）】\]]")
 _AS_OF = re.compile(r"数据日期\s*[:：]\s*(\S+)")
@@ -94,6 +97,7 @@ def header_key(cell: object) -> str:
 class _Sheet:
     rows: pl.DataFrame  # file, row, case_id, and the mapped columns present, all text
     as_of: dt.date | None  # the 数据日期 stated above the header
+    headers: dict[str, str]  # field → its header in the sheet (named in the reasons)
 
 
 def _parse_date(value: str) -> dt.date | None:
@@ -121,7 +125,7 @@ def _read_workbook(path: Path) -> _Sheet:
 def _field(header: str) -> str | None:
     if header.lower() in CASE_ID_HEADERS:
         return "case_id"
-    return REPLY_HEADERS.get(header) or next((f for f, (aliases, _) in CASE_HEADERS.items() if header in aliases), None)
+    return REPLY_HEADERS.get(header) or next((f for f, aliases in CASE_HEADERS.items() if header in aliases), None)
 
 
 def _checklist_sheet(grid: pl.DataFrame, path: Path) -> _Sheet | None:
@@ -130,11 +134,12 @@ def _checklist_sheet(grid: pl.DataFrame, path: Path) -> _Sheet | None:
     header_at = next((i for i, row in enumerate(top) if any(c.lower() in CASE_ID_HEADERS for c in row)), None)
     if header_at is None:
         return None
-    names: dict[str, str] = {}
+    names: dict[str, str] = {}  # grid column → field
+    headers: dict[str, str] = {}  # field → header
     for col, header in zip(grid.columns, top[header_at], strict=True):
         field = _field(header)
-        if field and field not in names.values():
-            names[col] = field
+        if field and field not in headers:
+            names[col], headers[field] = field, header
     title = " ".join(str(v) for row in grid.head(header_at).rows() for v in row if v)
     stated = _AS_OF.search(re.sub(r"\s+", " ", title))
     rows = (
@@ -144,7 +149,7 @@ def _checklist_sheet(grid: pl.DataFrame, path: Path) -> _Sheet | None:
         .with_columns(pl.lit(None, dtype=pl.Utf8).alias(f) for f in ("case_id", *REPLY_HEADERS.values()) if f not in names.values())
         .with_columns(text(pl.col("case_id")).alias("case_id"))
     )
-    return _Sheet(rows, _parse_date(stated.group(1)) if stated else None)
+    return _Sheet(rows, _parse_date(stated.group(1)) if stated else None, headers)
 
 
 # --- checking the rows against the store ------------------------------------------------
@@ -191,8 +196,8 @@ def _checked(sheet: _Sheet, versions: pl.DataFrame) -> pl.DataFrame:
             pl.format("整改情况「{}」不是 已整改、整改中、无法整改 之一", "fix_status")
         ),
     ]
-    for field, (_, label) in CASE_HEADERS.items():
-        if field not in rows.columns:
+    for field in CASE_HEADERS:
+        if field not in sheet.headers:
             continue
         if field == "loan_ids":
             same = _loan_set(pl.col(field)).list.join(";").fill_null("") == (
@@ -204,7 +209,7 @@ def _checked(sheet: _Sheet, versions: pl.DataFrame) -> pl.DataFrame:
             original = pl.col(f"{field}_case")
         reasons.append(
             pl.when(known & ~same).then(
-                pl.format("{}被修改：清单中为「{}」，原为「{}」", pl.lit(label), pl.col(field).fill_null(""), original.fill_null(""))
+                pl.format("{}被修改：清单中为「{}」，原为「{}」", pl.lit(sheet.headers[field]), pl.col(field).fill_null(""), original.fill_null(""))
             )
         )
     return joined.select(
@@ -234,7 +239,7 @@ def import_checklists(db: Path, files: list[Path]) -> ImportResult:
             refused.append(_refusal(path, str(exc)))
     replied = ~pl.all_horizontal(_blank(c) for c in REPLY_HEADERS.values())
     not_replied = sum(s.rows.filter(~replied & pl.col("case_id").is_not_null()).height for s in sheets)
-    sheets = [_Sheet(s.rows.filter(replied), s.as_of) for s in sheets]
+    sheets = [_Sheet(s.rows.filter(replied), s.as_of, s.headers) for s in sheets]
     ids = {i for s in sheets for i in s.rows.get_column("case_id").drop_nulls().to_list()}
     with closing(store.connect(db)) as conn:
         versions = store.case_versions(conn, sorted(ids)).rename(
@@ -253,7 +258,7 @@ def import_checklists(db: Path, files: list[Path]) -> ImportResult:
         trusted = checked.filter(pl.col("reason") == "").select(STORED_SCHEMA.keys())
         store.save_replies(conn, trusted)
     refused.append(checked.filter(pl.col("reason") != "").select(REFUSED_SCHEMA.keys()))
-    order = {str(p): i for i, p in enumerate(files)}  # the files in the order given, rows in order
+    order = {str(Path(p)): i for i, p in enumerate(files)}  # the files in the order given, rows in order
     refused = pl.concat(refused, how="vertical_relaxed").sort(
         pl.col("file").replace_strict(order, return_dtype=pl.Int64), pl.col("row"), nulls_last=False
     )
