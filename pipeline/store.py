@@ -49,11 +49,11 @@ import polars as pl
 
 from pipeline.context import whole_months_between
 from pipeline.errors import InputError
+from pipeline.monitoring import UNKNOWN_TOWNSHIP
 
 STATUSES = ("new", "open", "reopened", "resolved")
 STATUS_LABELS = {"new": "新增", "open": "未整改", "reopened": "反弹", "resolved": "已销号"}
 FIX_STATUSES = ("已整改", "整改中", "无法整改")
-UNKNOWN_TOWNSHIP = "（未知乡镇）"
 
 # The case columns a run stores (SPEC §5's cases frame), in order.
 CASE_COLUMNS = {
