@@ -42,13 +42,13 @@ ID_HEADER = {True: "脱敏身份证号", False: "身份证号"}
 CHECKLIST_COLUMNS = (
     ("序号", "seq", 6, "number"),
     ("问题类型", "title", 14, "text"),
-    ("严重程度", "severity_label", 8, "text"),
+    ("严重程度", "severity_label", 9, "text"),
     ("村", "village", 14, "text"),
     ("户编号", "household_id", 18, "text"),
     ("姓名", "name", 10, "text"),
     ("身份证号", "id_number", 20, "text"),  # header per ID_HEADER
     ("借据号", "loans_text", 14, "text"),
-    ("金额（元）", "amounts", 12, "money"),
+    ("金额（元）", "amounts", 13, "money"),
     ("问题描述", "message", 46, "wrap"),
     ("整改要求", "fix", 40, "wrap"),
     ("整改措施", "fix_measure", 28, "reply"),
