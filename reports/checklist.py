@@ -98,12 +98,13 @@ def write_checklist_xlsx(path: Path, township: str, cases: pl.DataFrame, as_of: 
 
 def _formats(wb) -> dict:
     base = {"font_name": "宋体", "font_size": 10, "valign": "top", "border": 1}
+    head = {**base, "bold": True, "align": "center", "valign": "vcenter", "text_wrap": True}
     return {
         "title": wb.add_format({"bold": True, "font_size": 16, "font_name": "黑体", "align": "center", "valign": "vcenter"}),
         "meta": wb.add_format({"font_size": 10, "font_name": "宋体"}),
         "note": wb.add_format({"font_size": 9, "font_name": "宋体", "text_wrap": True, "font_color": "#444444", "valign": "top"}),
-        "head": wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center", "valign": "vcenter", "text_wrap": True}),
-        "head_reply": wb.add_format({**base, "bold": True, "bg_color": "#FFF2CC", "align": "center", "valign": "vcenter", "text_wrap": True}),
+        "head": wb.add_format({**head, "bg_color": "#D9E1F2"}),
+        "head_reply": wb.add_format({**head, "bg_color": "#FFF2CC"}),  # the columns the township fills
         "text": wb.add_format({**base}),
         "wrap": wb.add_format({**base, "text_wrap": True}),
         "number": wb.add_format({**base, "align": "center"}),

@@ -72,14 +72,17 @@ def case_rows(result, mask: bool) -> pl.DataFrame:
     Columns: case_id, rule, severity, severity_label, title, township (null: unknown),
     township_label, village, village_label, household_id, id_number (masked when asked), name,
     loan_ids, loans_text, amounts (list of the loans' amounts), message (IDs in it
-    masked when asked), fix (整改要求), evidence (masked when asked).
+    masked when asked), fix (整改要求), evidence (the rule's JSON as it is: never shown
+    whole; `verify_groups` masks what it takes from it).
     """
     cases = result.cases
     loans = result.context.loans.select("loan_id", pl.col("amount").cast(pl.Float64))
-    amounts = (
+    amounts = (  # each case's loan amounts, in the order of its loan_ids
         cases.select("case_id", "loan_ids")
         .explode("loan_ids")
+        .with_row_index("_at")
         .join(loans, left_on="loan_ids", right_on="loan_id", how="left")
+        .sort("_at")
         .group_by("case_id", maintain_order=True)
         .agg(pl.col("amount").drop_nulls().alias("amounts"))
     )

@@ -157,3 +157,15 @@ def test_the_checklist_page_prints_landscape_with_page_numbers(out):
     assert "<thead>" in text and "填报人" in text and "审核人" in text
     assert "script-src 'none'" in text
     assert text.count("data-case-id=") == 3
+
+
+def test_loans_falling_due_are_counted_by_month_from_the_data_date():
+    from reports.model import due_by_month
+
+    due = due_by_month(sample_result())
+    assert [m["key"] for m in due["months"]] == ["2021-06", "2021-07", "2021-08", "2021-09", "2021-10", "2021-11", "2021-12"]
+    assert due["months"][0]["label"] == "2021年6月（30日起）"
+    rows = {r["name"]: r for r in due["rows"]}
+    assert list(rows) == ["章凤镇"]  # L2 only: L1 is overdue, the others fall due in 2022
+    assert rows["章凤镇"]["cells"][2] == {"loans": 1, "balance": 30000.0}
+    assert due["county"]["total"] == {"loans": 1, "balance": 30000.0}
