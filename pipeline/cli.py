@@ -98,6 +98,13 @@ AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="数据日期 YY
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when cases at or above this severity exist")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="CSV encoding (default: detect UTF-8 / GBK)")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")]
+DbOpt = Annotated[
+    Optional[Path], typer.Option("--db", help="月度库 SQLite store of runs (default: loan-audit.db beside --out)")
+]
+
+
+def _default_db(out: Path) -> Path:
+    return out.resolve().parent / "loan-audit.db"
 
 
 @app.command()
@@ -117,6 +124,8 @@ def run(
     max_cases_html: Annotated[
         int, typer.Option("--max-cases-html", min=0, help="report.html 明细最多列出的案例数 (xlsx lists all)")
     ] = 5000,
+    db: DbOpt = None,
+    no_db: Annotated[bool, typer.Option("--no-db", help="不记录到月度库 do not record this run")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """审计并写出全部结果 / Audit the inputs and write every output and report to --out."""
@@ -125,6 +134,10 @@ def run(
 
     try:
         result = _audit(folder, roster, loans, policy, as_of, encoding, quiet)
+        if not no_db:
+            from pipeline.run import remember
+
+            remember(result, db or _default_db(out))
         written = write_outputs(result, out)
         if not no_reports:
             from reports.render import write_reports
@@ -141,6 +154,15 @@ def run(
             f"(error {by['error']}, warning {by['warning']}, info {by['info']}) → {out}/ "
             f"({', '.join(p.name for p in written)})"
         )
+        if "status_counts" in s:
+            c, h = s["status_counts"], s["history"]
+            typer.echo(
+                f"对比上次 vs {h['previous_as_of'] or '（首次）'}：新增 {c['new']}，未整改 {c['open']}，"
+                f"反弹 {c['reopened']}，已销号 {c['resolved']}；虚假整改 {h['claimed_fixed_but_present']}，"
+                f"逾期未整改 {h['past_deadline']}"
+            )
+            if h["later_runs"]:
+                typer.echo(f"注意：库中已有更晚的数据日期 {', '.join(h['later_runs'])}，其状态已按此次补录重算")
     raise typer.Exit(1 if at_or_above(result.cases, fail_on.value) else 0)
 
 
@@ -197,6 +219,64 @@ def generate(
 
     stats = make(households, seed, out, messy=messy, as_of=_as_of(as_of))
     typer.echo(f"generated {out}/: {stats}")
+
+
+@app.command()
+def history(db: Annotated[Path, typer.Option("--db", help="月度库 SQLite store")] = Path("loan-audit.db")) -> None:
+    """历次审计与问题状态 / The recorded runs and their case counts per status."""
+    from pipeline.store import history as runs
+
+    try:
+        frame = runs(db)
+    except InputError as exc:
+        _fail(str(exc))
+    headers = {
+        "as_of": "数据日期", "cases": "案例", "error": "错误", "warning": "警告", "info": "提示", "new": "新增",
+        "open": "未整改", "reopened": "反弹", "resolved": "已销号", "claimed_fixed_but_present": "虚假整改",
+        "past_deadline": "逾期未整改",
+    }
+    cols = [c for c in headers if c in frame.columns]
+    typer.echo("\t".join(headers[c] for c in cols))
+    for row in frame.select(cols).rows():
+        typer.echo("\t".join("" if v is None else str(v) for v in row))
+
+
+@app.command()
+def subsidy(
+    folder: Folder = None,
+    roster: RosterOpt = None,
+    loans: LoansOpt = None,
+    year: Annotated[int, typer.Option("--year", help="贴息年度 the year to estimate")] = dt.date.today().year,
+    policy: PolicyOpt = None,
+    as_of: AsOfOpt = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """贴息测算 / Estimate the interest subsidy per disbursement-year cohort and quarter."""
+    from pipeline.run import context_files
+    from pipeline.subsidy import format_subsidy, subsidy as estimate
+
+    try:
+        roster, loans = _inputs(folder, roster, loans)
+        ctx = context_files(roster, loans, policy, _as_of(as_of), encoding)
+    except InputError as exc:
+        _fail(str(exc))
+    typer.echo(format_subsidy(estimate(ctx.loans, year, ctx.policy)))
+
+
+@app.command("import-checklist")
+def import_checklist(
+    files: Annotated[list[Path], typer.Argument(help="乡镇返回的整改清单 filled checklists (.xlsx)")],
+    db: Annotated[Path, typer.Option("--db", help="月度库 SQLite store")] = Path("loan-audit.db"),
+) -> None:
+    """导入乡镇整改反馈 / Import townships' filled checklists; exit 1 if any row is refused."""
+    from pipeline.checklist_import import format_import, import_checklists
+
+    try:
+        result = import_checklists(db, files)
+    except InputError as exc:
+        _fail(str(exc))
+    typer.echo(format_import(result))
+    raise typer.Exit(0 if result.ok else 1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -152,7 +152,7 @@ def _read_excel(path: Path) -> _Grid:
 
     try:
         reader = fastexcel.read_excel(str(path))
-        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
+        sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")  # keep blank top rows: row numbers
         frame = sheet.to_polars()
     except Exception as exc:  # fastexcel raises its own types for broken or encrypted files
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

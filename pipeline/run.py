@@ -33,6 +33,7 @@ class AuditResult:
     skipped: dict[str, str]
     summary: dict
     timings: dict[str, float] = field(default_factory=dict)
+    history: object | None = None  # pipeline.store.HistoryResult once remembered
 
 
 def resolve_as_of(policy: Policy, as_of: dt.date | None) -> dt.date:
@@ -99,6 +100,40 @@ def audit_files(
     with stages.stage("ingest"):
         raw = read_tables(roster, loans, encoding)
     return audit(raw, policy, day, progress=progress, timings=stages.timings)
+
+
+def context_files(
+    roster: Path,
+    loans: Path,
+    policy_path: Path | None = None,
+    as_of: dt.date | None = None,
+    encoding: str | None = None,
+) -> Context:
+    """Only the shared context of the inputs (no rules): for the subsidy estimate."""
+    policy = load_policy(policy_path)
+    raw = read_tables(roster, loans, encoding)
+    checked = validated(normalised(raw), raw)
+    return build_context(checked.tables, policy, resolve_as_of(policy, as_of), {t: r.present for t, r in raw.items()})
+
+
+def remember(result: AuditResult, db: Path) -> AuditResult:
+    """Record the run in the monthly store; the cases gain their lifecycle (status,
+    first_seen, months_open, the township's reply and the 虚假整改/逾期未整改 flags)."""
+    from pipeline.store import record_run
+
+    hist = record_run(db, result)
+    result.cases = hist.cases
+    result.summary["history"] = {
+        "db": str(db),
+        "previous_as_of": hist.previous_as_of.isoformat() if hist.previous_as_of else None,
+        "replaced": hist.replaced,
+        "later_runs": [d.isoformat() for d in hist.later_runs],
+        "claimed_fixed_but_present": hist.claimed_fixed_but_present.height,
+        "past_deadline": hist.past_deadline.height,
+    }
+    result.summary["status_counts"] = hist.status_counts
+    result.history = hist
+    return result
 
 
 def audit_records(example: dict, policy: Policy | None = None, rules: list[Rule] = REGISTRY) -> AuditResult:
