@@ -103,6 +103,11 @@ DbOpt = Annotated[
 ]
 
 
+def _existing_db(db: Path) -> None:
+    if not db.is_file():
+        _fail(f"{db}: 月度库不存在，请先用 run --db 记录一次审计 no store yet: record a run first")
+
+
 def _default_db(out: Path) -> Path:
     return out.resolve().parent / "loan-audit.db"
 
@@ -226,6 +231,7 @@ def history(db: Annotated[Path, typer.Option("--db", help="月度库 SQLite stor
     """历次审计与问题状态 / The recorded runs and their case counts per status."""
     from pipeline.store import history as runs
 
+    _existing_db(db)
     try:
         frame = runs(db)
     except InputError as exc:
@@ -271,6 +277,7 @@ def import_checklist(
     """导入乡镇整改反馈 / Import townships' filled checklists; exit 1 if any row is refused."""
     from pipeline.checklist_import import format_import, import_checklists
 
+    _existing_db(db)
     try:
         result = import_checklists(db, files)
     except InputError as exc:
