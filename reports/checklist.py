@@ -83,7 +83,7 @@ def write_checklist_xlsx(path: Path, township: str, cases: pl.DataFrame, as_of: 
                          monitoring: dict | None, generated: str) -> None:
     """One township's workbook (see the module docstring)."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+                                         "strings_to_numbers": False, "constant_memory": True})
     try:
         fmt = _formats(wb)
         summary = wb.add_worksheet("汇总")
