@@ -48,9 +48,9 @@ CHECKLIST_COLUMNS = (
     ("姓名", "name", 10, "text"),
     ("身份证号", "id_number", 20, "text"),  # header per ID_HEADER
     ("借据号", "loans_text", 14, "text"),
-    ("金额（元）", "amounts", 13, "money"),
-    ("问题描述", "message", 46, "wrap"),
-    ("整改要求", "fix", 40, "wrap"),
+    ("金额（元）", "amounts", 15, "money"),
+    ("问题描述", "message", 44, "wrap"),
+    ("整改要求", "fix", 38, "wrap"),
     ("整改措施", "fix_measure", 28, "reply"),
     ("责任人", "fix_owner", 10, "reply"),
     ("完成时限", "fix_deadline", 12, "date"),
