@@ -254,28 +254,30 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
         .unique()
     )
     # The ID path within one township (or where a side's township is unknown): common
-    # names (排麻干) make same-name IDs a digit apart across a county a coincidence.
-    towns = persons.select("id_number", "town").unique("id_number", keep="first")
-    near = (
-        id_neighbours(towns["id_number"])
-        .join(towns.rename({"id_number": "id_a", "town": "town_a"}), on="id_a")
-        .join(towns.rename({"id_number": "id_b", "town": "town_b"}), on="id_b")
-        .filter((pl.col("town_a") == pl.col("town_b")).fill_null(True))
-        .drop("town_a", "town_b")
-    )
+    # names (排麻干) make same-name IDs a digit apart across a county a coincidence. An ID
+    # of unknown township is looked for in every township.
+    towns = persons.select(pl.col("id_number").alias("id"), "town").unique("id", keep="first")
+    known = towns.get_column("town").drop_nulls().unique()
+    unknown = towns.filter(pl.col("town").is_null()).drop("town")
+    if unknown.height:
+        everywhere = pl.DataFrame({"town": known if known.len() else pl.Series([""])})
+        towns = pl.concat([towns.filter(pl.col("town").is_not_null()), unknown.join(everywhere, how="cross")])
+    near = id_neighbours(towns)
     return day.join(near, on=["id_a", "id_b"], how="full", coalesce=True).with_columns(
         pl.col("same_day_village").fill_null(False)
     )
 
 
-def id_neighbours(ids: pl.Series) -> pl.DataFrame:
-    """Pairs of valid IDs whose 17-digit bodies differ in one digit or one adjacent swap.
+def id_neighbours(ids: pl.DataFrame) -> pl.DataFrame:
+    """Pairs of valid IDs (`ids`: columns id, town) of one town whose 17-digit bodies
+    differ in one digit or one adjacent swap: id_a < id_b, id_signal.
 
     Each pass masks one position (or sorts one adjacent pair) of the body as an integer
-    and pairs the bodies that then agree: 33 hash passes, linear in the number of IDs.
+    and pairs the bodies of one town that then agree: 33 hash passes, linear in the
+    number of IDs; the output grows with the density of IDs in a township.
     """
-    frame = pl.DataFrame({"id": ids}).with_columns(pl.col("id").str.slice(0, 17).cast(pl.Int64).alias("body"))
-    bodies = frame.select("body").lazy()
+    frame = ids.with_columns(pl.col("id").str.slice(0, 17).cast(pl.Int64, strict=False).alias("body")).drop_nulls("body")
+    bodies = frame.select("town", "body").lazy()
     weight = [10 ** (16 - i) for i in range(17)]
     digit = [(pl.col("body") // w) % 10 for w in weight]
     found = [_same_key(bodies, pl.col("body") - digit[i] * weight[i], f"digit:{i + 1}") for i in range(17)]
@@ -284,17 +286,18 @@ def id_neighbours(ids: pl.Series) -> pl.DataFrame:
         key = pl.col("body") - digit[i] * weight[i] - digit[i + 1] * weight[i + 1] + low * weight[i] + high * weight[i + 1]
         found.append(_same_key(bodies, key, f"swap:{i + 1}-{i + 2}"))
     pairs = pl.concat(found).collect().unique(["body", "body_b"], keep="first", maintain_order=True)
+    body_id = frame.select("id", "body").unique("body")
     return (
-        pairs.join(frame, on="body")
-        .join(frame.rename({"id": "id_b", "body": "body_b"}), on="body_b")
+        pairs.join(body_id, on="body")
+        .join(body_id.rename({"id": "id_b", "body": "body_b"}), on="body_b")
         .select(pl.col("id").alias("id_a"), "id_b", "id_signal")
     )
 
 
 def _same_key(bodies: pl.LazyFrame, key: pl.Expr, signal: str) -> pl.LazyFrame:
-    keyed = bodies.with_columns(key.alias("key")).filter(pl.col("key").is_duplicated())
+    keyed = bodies.with_columns(key.alias("key")).filter(pl.len().over("town", "key") > 1)
     return (
-        keyed.join(keyed, on="key", suffix="_b")
+        keyed.join(keyed, on=["town", "key"], suffix="_b")
         .filter(pl.col("body") < pl.col("body_b"))
         .select("body", "body_b", pl.lit(signal).alias("id_signal"))
     )

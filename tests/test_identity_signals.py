@@ -74,7 +74,7 @@ def test_ids_one_digit_apart_and_adjacent_transpositions():
     swap_seq = make_id("19800112", "021")
     swap_day = make_id("19800121", "012")
     far = make_id("19800112", "210")
-    found = id_neighbours(pl.Series([base, digit, swap_seq, swap_day, far]))
+    found = id_neighbours(pl.DataFrame({"id": [base, digit, swap_seq, swap_day, far], "town": "章凤"}))
     pairs = {tuple(sorted((r["id_a"], r["id_b"]))): r["id_signal"] for r in found.iter_rows(named=True)}
     assert pairs[tuple(sorted((base, digit)))] == "digit:17"
     assert pairs[tuple(sorted((base, swap_seq)))] == "swap:16-17"
@@ -85,7 +85,12 @@ def test_ids_one_digit_apart_and_adjacent_transpositions():
 
 def test_the_check_character_alone_does_not_make_neighbours():
     body = make_id()[:17]
-    assert id_neighbours(pl.Series([body + "1", body + "X"])).height == 0
+    assert id_neighbours(pl.DataFrame({"id": [body + "1", body + "X"], "town": "章凤"})).height == 0
+
+
+def test_id_neighbours_stay_within_a_township():
+    ids = [make_id(seq="012"), make_id(seq="018")]
+    assert id_neighbours(pl.DataFrame({"id": ids, "town": ["章凤", "陇把"]})).height == 0
 
 
 def test_candidate_pairs_block_by_village_and_birth_date():

@@ -77,3 +77,9 @@ def test_namesakes_of_two_townships_with_ids_a_digit_apart_are_a_coincidence():
     assert cases_of(RULE, roster=[{}, other]).height == 0
     same_town = person("19800301", "001", village="广山村委会", household_id="X2")
     assert json.loads(cases_of(RULE, roster=[{}, same_town]).get_column("evidence").item())["id_signal"] == "digit:12"
+
+
+def test_a_borrower_of_unknown_township_is_compared_in_every_township():
+    outside = {"loan_id": "L9", "borrower_id_number": make_id(seq="009"), "township": "", "village": ""}
+    found = cases_of(RULE, loans=[outside], roster=[{"township": "陇把镇"}])
+    assert json.loads(found.get_column("evidence").item())["id_signal"] == "digit:17"
