@@ -3,12 +3,21 @@
 Every value stays text here (IDs especially: Excel taught us why); normalise parses
 them. Each frame carries `_row`, the row number a user sees in the file (the header
 row is row 1 when it is the first line). Unknown columns are carried through.
+
+Hostile and broken files (see tests/hostile/): anything that cannot be read as a
+table is an InputError (one line, exit 2) naming the file; a row that was read but
+cannot be trusted is kept with a reason in `RawTable.problems` and quarantined by
+validate (a line in another encoding than the rest of the file, a row with more cells
+than the header). Nothing is dropped without saying so.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +31,18 @@ CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 HEADER_SCAN_ROWS = 30
+MAX_COLUMNS = 16_384  # Excel's own limit
+PROBLEMS_SCHEMA = {ROW: pl.Int64, "reason": pl.Utf8}
+OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # compound file: .xls, or an encrypted .xlsx
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+# An unknown column whose header looks like an internal column name (`member_name`,
+# `_row`, `amount_raw` …) gets this prefix, so a file cannot overwrite what later
+# stages compute (a loans column `member_household_id` would otherwise win the join).
+EXTRA_PREFIX = "extra:"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MIXED_LINE = "该行编码与文件其余部分不同（文件为 UTF-8，此行疑似 GBK），未审计：请统一编码后重新导出 line in another encoding"
+_KNOWN_HEADERS = {header_key(a) for cols in TABLES.values() for c in cols for a in (c.name, *c.aliases)}
+RAGGED_ROW = "该行单元格多于表头（第 {} 列起），疑似未加引号的分隔符使整行错位 row has more cells than the header"
 
 
 @dataclass
@@ -32,6 +53,8 @@ class RawTable:
     factors: dict[str, float] = field(default_factory=dict)  # 万元 columns → 10000
     headers: dict[str, str] = field(default_factory=dict)  # canonical → header as in file
     encoding: str | None = None
+    # rows read but not to be trusted: _row, reason (validate quarantines them)
+    problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROBLEMS_SCHEMA))
 
     @property
     def present(self) -> set[str]:
@@ -71,16 +94,21 @@ def read_table(table: str, path: Path, encoding: str | None = None) -> RawTable:
         raise InputError("这是文件夹，不是文件 path is a folder, not a file", path)
     suffix = path.suffix.lower()
     used_encoding = None
-    if suffix in CSV_SUFFIXES:
-        grid, used_encoding = _read_csv(path, encoding)
-    elif suffix in EXCEL_SUFFIXES:
-        grid = _read_excel(path)
-    elif suffix in PARQUET_SUFFIXES:
-        grid = _read_parquet(path)
-    else:
-        raise InputError(f"不支持的文件类型 unsupported file type '{suffix}' (csv, xlsx, xls, parquet)", path)
+    try:
+        if suffix in CSV_SUFFIXES:
+            grid, used_encoding = _read_csv(path, encoding)
+        elif suffix in EXCEL_SUFFIXES:
+            grid = _read_excel(path)
+        elif suffix in PARQUET_SUFFIXES:
+            grid = _read_parquet(path)
+        else:
+            raise InputError(f"不支持的文件类型 unsupported file type '{suffix}' (csv, xlsx, xls, parquet)", path)
+    except OSError as exc:  # unreadable (permissions, a device, a broken link …)
+        raise InputError(f"无法读取文件 cannot read file: {exc.strerror or type(exc).__name__}", path) from None
     frame, headers, factors = _map_headers(table, path, grid)
-    return RawTable(table, path, frame, factors, headers, used_encoding)
+    if frame.height == 0:
+        raise InputError(f"{TABLE_LABELS[table]}表头下没有数据行 no data rows below the header", path)
+    return RawTable(table, path, frame, factors, headers, used_encoding, grid.problems)
 
 
 # --- readers: each returns a frame of text cells with header candidates unresolved ---
@@ -92,125 +120,299 @@ class _Grid:
     frame: pl.DataFrame
     header: list[str]
     first_row_number: int  # the file row number of frame's first row
+    problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROBLEMS_SCHEMA))
 
 
-def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+# --- CSV ----------------------------------------------------------------------------
+def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str, list[int]]:
+    """The text, the encoding used, and the 1-based numbers of lines that are in
+    another encoding than the rest (a UTF-8 file with a few GBK lines pasted in)."""
     if encoding:
         try:
-            return data.decode(encoding), encoding
+            codecs.lookup(encoding)
         except LookupError:
             raise InputError(f"未知编码 unknown encoding '{encoding}'", path) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"无法按 {encoding} 解码 cannot decode as {encoding}: byte {exc.start}", path) from None
-    for candidate in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(candidate), candidate
+            return data.decode(encoding).lstrip("\ufeff"), encoding, []
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(f"无法按 {encoding} 解码：第 {line} 行 cannot decode line {line} as {encoding}", path) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with BOM
+        try:
+            return data.decode("utf-16").lstrip("\ufeff"), "utf-16", []
         except UnicodeDecodeError:
-            continue
-    raise InputError("无法识别文件编码（不是 UTF-8 或 GBK/GB18030）unknown text encoding; try --encoding", path)
+            raise InputError("UTF-16 文件已损坏 broken UTF-16 text", path) from None
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    try:
+        return body.decode("utf-8"), "utf-8-sig", []
+    except UnicodeDecodeError:
+        pass
+    lines = body.split(b"\n")
+    bad = [i for i, line in enumerate(lines) if not _is_utf8(line)]
+    utf8 = sum(1 for line in lines if not line.isascii() and _is_utf8(line))
+    if utf8 >= len(bad):  # mostly UTF-8: the other lines are foreign, not the file
+        foreign = set(bad)  # kept readable for the quarantine's raw text, never audited
+        text = "\n".join(
+            line.decode("gb18030", errors="replace") if i in foreign else line.decode("utf-8")
+            for i, line in enumerate(lines)
+        )
+        return text, "utf-8-sig", [i + 1 for i in bad]
+    try:  # GBK/GB18030 (a UTF-8 BOM in front of GBK text is ignored)
+        return body.decode("gb18030"), "gb18030", []
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"无法识别文件编码（第 {line} 行既不是 UTF-8 也不是 GBK/GB18030）unknown text encoding; try --encoding", path
+        ) from None
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _read_csv(path: Path, encoding: str | None) -> tuple[_Grid, str]:
     data = path.read_bytes()
-    if not data.strip():
+    if not data.removeprefix(codecs.BOM_UTF8).strip():
         raise InputError("文件为空 file is empty", path)
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if data.startswith((OLE2_MAGIC, b"PK\x03\x04")):
+            raise InputError("这是 Excel 文件，扩展名却是 .csv：请改为 .xlsx/.xls an Excel workbook named .csv", path)
         raise InputError("不是文本文件（含二进制内容）not a text CSV file", path)
-    text, used = _decode(path, data, encoding)
-    text = text.lstrip("\ufeff")
-    lines = text.splitlines()
+    text, used, foreign = _decode(path, data, encoding)
+    if "\n" not in text and "\r" in text:  # classic Mac line ends
+        text = text.replace("\r", "\n")
+    lines = text.split("\n")
     separator = _sniff_separator(lines[:HEADER_SCAN_ROWS])
-    head_rows = list(csv.reader(lines[:HEADER_SCAN_ROWS], delimiter=separator))
+    frame = _parse_csv(path, text, separator, max(line.count(separator) for line in lines) + 1)
+    if frame.height == 0:
+        raise InputError("文件为空 file is empty", path)
+    cells = frame.columns
+    frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias(ROW))  # record n = Excel row n
+    problems = [pl.DataFrame(schema=PROBLEMS_SCHEMA)]
+    if foreign:
+        records = len(lines) - (1 if text.endswith("\n") else 0)
+        if records != frame.height:  # multi-line cells: lines are not rows, cannot say which
+            raise InputError(
+                f"文件编码混杂（第 {foreign[0]} 行不是 UTF-8）mixed encodings: re-save the file in one encoding", path
+            )
+        problems.append(pl.DataFrame({ROW: foreign, "reason": [MIXED_LINE] * len(foreign)}, schema=PROBLEMS_SCHEMA))
+    head_rows = _top_rows(frame.select(cells))
     header_at = _header_index(head_rows)
+    width = _header_width(lines, header_at, separator, head_rows[header_at])
+    body, beyond, ragged = _beyond_header(frame.slice(header_at + 1), cells, width)
+    problems.append(ragged)
+    header = head_rows[header_at][:width] + [""] * len(beyond)  # kept for the quarantine's raw text
+    grid = _Grid(body.select(*cells[:width], *beyond, ROW), header, header_at + 2)
+    grid.problems = (
+        pl.concat(problems)
+        .filter(pl.col(ROW) > header_at + 1)  # a foreign title line above the header is no row
+        .unique(ROW, keep="first", maintain_order=True)
+        .sort(ROW)
+    )
+    return grid, used
+
+
+def _parse_csv(path: Path, text: str, separator: str, width: int) -> pl.DataFrame:
+    """Every record as text cells c0… (no header), as wide as the widest record.
+
+    `width` is an upper bound from counting separators per line; a quoted cell that
+    spans lines can hide separators from it, and a huge quoted cell can inflate it:
+    then the csv module counts the fields exactly (and names the line of a broken quote).
+    """
+    if width > MAX_COLUMNS:
+        width = max(_python_csv(path, text, separator), default=1)
+    for attempt in range(2):
+        if width > MAX_COLUMNS:
+            raise InputError(f"列数过多（{width} 列）too many columns", path)
+        try:
+            return pl.read_csv(
+                io.StringIO(text),
+                has_header=False,
+                separator=separator,
+                schema={f"c{i}": pl.Utf8 for i in range(width)},
+                missing_columns="insert",
+                infer_schema=False,
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError as exc:
+            exact = max(_python_csv(path, text, separator), default=0)
+            if attempt or exact <= width:
+                raise InputError(f"无法读取 CSV cannot parse CSV: {_one_line(exc)}", path) from None
+            width = exact
+    raise AssertionError("unreachable")
+
+
+def _python_csv(path: Path, text: str, separator: str) -> list[int]:
+    """Field counts per record by the csv module, which can say where a quote broke."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+    counts, start = [], 1
     try:
-        frame = pl.read_csv(
-            io.StringIO(text),
-            has_header=False,
-            skip_rows=header_at + 1,
-            separator=separator,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-        )
-    except pl.exceptions.NoDataError:
-        frame = pl.DataFrame()
-    except pl.exceptions.PolarsError as exc:
-        first = str(exc).splitlines()[0]
-        raise InputError(f"无法读取 CSV cannot parse CSV: {first}", path) from None
-    header = head_rows[header_at] if header_at < len(head_rows) else []
-    frame = _fit_width(frame, len(header))
-    return _Grid(frame, header, header_at + 2), used
+        for row in reader:
+            counts.append(len(row))
+            start = reader.line_num + 1
+        return counts
+    except csv.Error as exc:
+        raise InputError(
+            f"CSV 第 {start} 行起引号不成对或格式错误 broken quoting from line {start}: {exc}", path
+        ) from None
+    finally:
+        csv.field_size_limit(old)
+
+
+def _header_width(lines: list[str], header_at: int, separator: str, header: list[str]) -> int:
+    """How many cells the header row has, empty ones included (`a,b,c,` has four)."""
+    named = max((i + 1 for i, h in enumerate(header) if h.strip()), default=1)
+    if header_at >= len(lines):
+        return named
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        cells = next(csv.reader([lines[header_at].rstrip("\r")], delimiter=separator), [])
+    except csv.Error:
+        cells = []
+    finally:
+        csv.field_size_limit(old)
+    # the line is the header record unless a cell above it spans lines: then trust polars
+    same = [c.strip() for c in cells[:named]] == [h.strip() for h in header[:named]]
+    return max(len(cells), named) if same else named
+
+
+def _beyond_header(body: pl.DataFrame, cells: list[str], width: int) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
+    """Text to the right of the header's last cell marks a shifted row (an unquoted
+    separator moved every cell after it): such rows are flagged for the quarantine
+    with the first column beyond the header. The columns there with text are kept
+    (unnamed) so the quarantine shows the row whole; the empty ones are dropped."""
+    has_text = {c: pl.col(c).str.strip_chars().ne("").fill_null(False) for c in cells[width:]}
+    if not has_text:
+        return body, [], pl.DataFrame(schema=PROBLEMS_SCHEMA)
+    counts = body.select(e.any() for e in has_text.values()).row(0)
+    beyond = [c for c, any_text in zip(has_text, counts, strict=True) if any_text]
+    if not beyond:
+        return body, [], pl.DataFrame(schema=PROBLEMS_SCHEMA)
+    first = pl.coalesce(pl.when(has_text[c]).then(pl.lit(cells.index(c) + 1)) for c in beyond)
+    ragged = body.select(ROW, first.alias("col")).filter(pl.col("col").is_not_null())
+    return body, beyond, ragged.select(ROW, pl.format(RAGGED_ROW, "col").alias("reason"))
 
 
 def _sniff_separator(lines: list[str]) -> str:
-    counts = {sep: sum(line.count(sep) for line in lines) for sep in (",", ";", "\t", "|")}
+    """The separator that splits a top line into known headers, else the most frequent.
+
+    Counting alone is fooled by cells full of `;` or tabs; the header is not.
+    """
+    candidates = (",", ";", "\t", "|")
+    hits = {sep: max((_known_cells(line.split(sep)) for line in lines), default=0) for sep in candidates}
+    best = max(candidates, key=lambda sep: hits[sep])
+    if hits[best] >= 2:
+        return best
+    counts = {sep: sum(line.count(sep) for line in lines) for sep in candidates}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
 
 
+# --- Excel ----------------------------------------------------------------------------
 def _read_excel(path: Path) -> _Grid:
     import fastexcel
 
+    _sniff_workbook(path)
     try:
         reader = fastexcel.read_excel(str(path))
-        sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")  # keep blank top rows: row numbers
-        frame = sheet.to_polars()
+        frame = pl.DataFrame()
+        for index in range(len(reader.sheet_names)):
+            # keep blank top rows: row numbers as Excel shows them
+            sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string").to_polars()
+            if index == 0:
+                frame = sheet  # read when no sheet has a header: the error names the column
+            if sheet.height and _header_index(_top_rows(sheet), default=None) is not None:
+                frame = sheet  # the first sheet with a header (a cover sheet 说明 may come first)
+                break
     except Exception as exc:  # fastexcel raises its own types for broken or encrypted files
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"无法读取 Excel 文件（损坏或加密？）cannot read workbook: {first}", path) from None
+        raise InputError(f"无法读取 Excel 文件（损坏或加密？）cannot read workbook: {_one_line(exc)}", path) from None
     if frame.height == 0:
         raise InputError("工作表为空 the first sheet is empty", path)
-    frame = frame.select(pl.all().cast(pl.Utf8))
-    head_rows = [["" if v is None else str(v) for v in row] for row in frame.head(HEADER_SCAN_ROWS).rows()]
+    frame = frame.select(pl.col(c).cast(pl.Utf8).alias(f"c{i}") for i, c in enumerate(frame.columns))
+    head_rows = _top_rows(frame)
     header_at = _header_index(head_rows)
     header = head_rows[header_at]
     body = frame.slice(header_at + 1)
     return _Grid(body, header, header_at + 2)
 
 
+def _top_rows(frame: pl.DataFrame) -> list[list[str]]:
+    return [["" if v is None else str(v) for v in row] for row in frame.head(HEADER_SCAN_ROWS).rows()]
+
+
+def _sniff_workbook(path: Path) -> None:
+    """Name the usual impostors before the Excel reader gives a cryptic error."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.strip():
+        raise InputError("文件为空 file is empty", path)
+    suffix = path.suffix.lower()
+    if head.startswith(OLE2_MAGIC) and suffix in {".xlsx", ".xlsm", ".xlsb"}:
+        if ENCRYPTED_STREAM in head or ENCRYPTED_STREAM in path.read_bytes():
+            raise InputError("Excel 文件有密码（已加密）：请取消密码后另存为 .xlsx encrypted workbook", path)
+        raise InputError("这是旧版 .xls 文件，扩展名却是 .xlsx：请改名为 .xls 或另存为 .xlsx an .xls named .xlsx", path)
+    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if stripped[:1] == b"<":
+        raise InputError("这是网页（HTML/XML）格式，不是真正的 Excel：请用 Excel 打开后另存为 .xlsx not a real workbook", path)
+
+
+# --- Parquet --------------------------------------------------------------------------
 def _read_parquet(path: Path) -> _Grid:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"无法读取 Parquet 文件 cannot read parquet: {first}", path) from None
+        raise InputError(f"无法读取 Parquet 文件 cannot read parquet: {_one_line(exc)}", path) from None
     header = list(frame.columns)
-    frame = frame.select(
-        pl.col(c).cast(pl.Utf8) if not isinstance(frame.schema[c], pl.List) else pl.col(c).list.join(";")
-        for c in header
-    )
-    frame.columns = [f"column_{i + 1}" for i in range(len(header))]
+    cells = []
+    for i, name in enumerate(header):
+        dtype = frame.schema[name]
+        if isinstance(dtype, (pl.List, pl.Array)):
+            expr = pl.col(name).cast(pl.List(pl.Utf8)).list.join(";")
+        elif isinstance(dtype, pl.Struct):
+            expr = pl.col(name).struct.json_encode()
+        else:
+            expr = pl.col(name).cast(pl.Utf8)
+        cells.append(expr.alias(f"c{i}"))
+    try:
+        frame = frame.select(cells) if cells else pl.DataFrame()
+    except Exception as exc:
+        raise InputError(f"Parquet 中有无法作为文本读取的列 a column cannot be read as text: {_one_line(exc)}", path) from None
     return _Grid(frame, header, 2)
 
 
-def _header_index(rows: list[list[str]]) -> int:
+# --- header ---------------------------------------------------------------------------
+def _known_cells(row: list[str]) -> int:
+    return sum(1 for cell in row if cell and header_key(cell.strip().strip('"')) in _KNOWN_HEADERS)
+
+
+def _header_index(rows: list[list[str]], default: int | None = 0) -> int | None:
     """The header row: the first of the top rows naming at least two known columns.
 
     Bank exports put a title (merged cells) and blank rows above the header.
     """
-    known = {header_key(a) for cols in TABLES.values() for c in cols for a in (c.name, *c.aliases)}
     for i, row in enumerate(rows):
-        hits = sum(1 for cell in row if cell and header_key(cell) in known)
-        if hits >= 2:
+        if _known_cells(row) >= 2:
             return i
-    return 0
-
-
-def _fit_width(frame: pl.DataFrame, width: int) -> pl.DataFrame:
-    """Pad or trim positional columns to the header's width (ragged rows)."""
-    cols = [f"column_{i + 1}" for i in range(width)]
-    frame = frame.rename({old: new for old, new in zip(frame.columns, cols, strict=False)})
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in missing)
-    return frame.select(cols)
+    return default
 
 
 def _map_headers(table: str, path: Path, grid: _Grid) -> tuple[pl.DataFrame, dict, dict]:
     frame = grid.frame
-    names: list[str] = []
+    entries: list[tuple[str, bool]] = []  # (name, is canonical)
     headers: dict[str, str] = {}
     factors: dict[str, float] = {}
-    seen_extra: dict[str, int] = {}
     for i, raw_header in enumerate(grid.header):
         header = "" if raw_header is None else str(raw_header).strip()
         match = match_header(table, header) if header else None
@@ -226,15 +428,20 @@ def _map_headers(table: str, path: Path, grid: _Grid) -> tuple[pl.DataFrame, dic
             headers[canonical] = header
             if factor != 1.0:
                 factors[canonical] = factor
-            names.append(canonical)
+            entries.append((canonical, True))
         else:
-            extra = header or f"未命名列{i + 1}"
-            if extra in seen_extra or extra == ROW:
-                seen_extra[extra] = seen_extra.get(extra, 1) + 1
-                extra = f"{extra}_{seen_extra[extra]}"
-            else:
-                seen_extra[extra] = 1
-            names.append(extra)
+            extra = " ".join(header.split()) or f"未命名列{i + 1}"
+            entries.append((EXTRA_PREFIX + extra if _IDENTIFIER.match(extra) else extra, False))
+    # Unknown columns never take a name already used (a repeated 备注 becomes 备注_2).
+    used = {c.name for c in TABLES[table]} | {ROW}
+    names = []
+    for name, canonical in entries:
+        candidate, n = name, 1
+        while not canonical and candidate in used:
+            n += 1
+            candidate = f"{name}_{n}"
+        used.add(candidate)
+        names.append(candidate)
     missing = [c for c in TABLES[table] if c.required and c.name not in headers]
     if missing:
         col = missing[0]
@@ -243,19 +450,18 @@ def _map_headers(table: str, path: Path, grid: _Grid) -> tuple[pl.DataFrame, dic
             path,
             col.name,
         )
-    if frame.width:
-        frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    positional = [c for c in frame.columns if c != ROW]
+    if positional:
+        frame = frame.rename(dict(zip(positional, names, strict=True)))
     else:
         frame = pl.DataFrame({n: pl.Series([], dtype=pl.Utf8) for n in names})
-    frame = frame.with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + grid.first_row_number).alias(ROW)
-    )
+    if ROW not in frame.columns:
+        frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + grid.first_row_number).alias(ROW))
     # Optional canonical columns the file lacks are added as nulls, so later stages
     # see one shape; `headers` remembers which ones the file really had.
     absent = [c.name for c in TABLES[table] if c.name not in headers]
     frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in absent)
     return frame, headers, factors
-
 
 
 def table_from_records(table: str, records: list[dict], name: str = "<memory>") -> RawTable:

@@ -22,12 +22,15 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Middle-dot variants in minority names (NFKC leaves most of them alone).
 DOTS = r"[·・•‧.．･∙⋅◦]"
 INVISIBLE = r"[\s\u200b-\u200f\u2060\ufeff\u00ad]"
+# Control characters (C0, DEL, C1) carry no meaning in a cell and break XML (JUnit,
+# xlsx) and terminals downstream: gone from every parsed and text value.
+CONTROL = r"[\x00-\x1f\x7f-\x9f]"
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 
 
 def text(expr: pl.Expr) -> pl.Expr:
     """NFKC and no white space: how statuses, places and keywords are compared."""
-    out = expr.cast(pl.Utf8).str.normalize("NFKC").str.replace_all(INVISIBLE, "")
+    out = expr.cast(pl.Utf8).str.normalize("NFKC").str.replace_all(INVISIBLE, "").str.replace_all(CONTROL, "")
     return pl.when(out == "").then(None).otherwise(out)
 
 
@@ -38,7 +41,7 @@ def name(expr: pl.Expr) -> pl.Expr:
 
 def key(expr: pl.Expr) -> pl.Expr:
     """An identifier such as a loan_id or household_id: NFKC, trimmed."""
-    out = expr.cast(pl.Utf8).str.normalize("NFKC").str.strip_chars()
+    out = expr.cast(pl.Utf8).str.normalize("NFKC").str.replace_all(CONTROL, "").str.strip_chars()
     return pl.when(out == "").then(None).otherwise(out)
 
 
@@ -62,12 +65,17 @@ def money(expr: pl.Expr, factor: float = 1.0) -> pl.Expr:
     wan = s.str.ends_with("万")
     value = s.str.strip_suffix("万").cast(pl.Float64, strict=False)
     value = pl.when(wan).then(value * 10000).otherwise(value)
-    return (value * factor).round(2)
+    return _finite((value * factor).round(2))
 
 
 def rate(expr: pl.Expr) -> pl.Expr:
     """Percent per year: `4.75`, `4.75%`."""
-    return text(expr).str.replace(r"[%％]$", "").cast(pl.Float64, strict=False)
+    return _finite(text(expr).str.replace(r"[%％]$", "").cast(pl.Float64, strict=False))
+
+
+def _finite(value: pl.Expr) -> pl.Expr:
+    """`nan`, `inf` and overflowing numbers (`1e999`) are unreadable, not numbers."""
+    return pl.when(value.is_finite()).then(value)
 
 
 def normalised(raw: dict[str, RawTable]) -> dict[str, pl.DataFrame]:

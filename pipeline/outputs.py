@@ -1,37 +1,127 @@
 """Outputs of SPEC §5: cases.parquet, cases.csv, summary.json, quarantine.parquet.
 
 Every file is written to a temporary name beside its target and renamed into place,
-so an interrupted run never leaves a half-written output.
+so an interrupted run never leaves a half-written output. The four files of one run
+are renamed together at the end (`staged`): a run that fails or is killed while
+writing leaves the previous run's files as they were, never a mix of the two.
+A caller that writes more files (reports) can put them in the same stage:
+
+    with staged(out) as stage:
+        write_outputs(result, stage)
+        write_reports(result, stage)
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 
+from pipeline.errors import InputError
+
+STAGE_PREFIX = ".loan-audit-stage-"
+# A cell a spreadsheet would run as a formula (OWASP's list, plus leading white space
+# and the full-width forms some input methods type).
+FORMULA_START = r"^(\s*[=+\-@＝＋－＠]|[\t\r\n])"
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_read_umask()  # read once, at import: os.umask is process-wide
+STALE_STAGE_SECONDS = 3600
+
+
+def _output_folder(out: Path) -> Path:
+    """`out`, created if needed; an InputError (exit 2) when it cannot be a folder."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError("输出路径已存在且不是文件夹 --out is a file, not a folder", out) from None
+    except NotADirectoryError:
+        raise InputError("输出路径的上级是文件，不是文件夹 a parent of --out is a file", out) from None
+    except OSError as exc:
+        raise InputError(f"无法创建输出文件夹 cannot create the output folder: {exc.strerror}", out) from None
+    if not out.is_dir():
+        raise InputError("输出路径已存在且不是文件夹 --out is a file, not a folder", out)
+    return out
+
+
 @contextmanager
 def atomic_path(target: Path):
-    """A temporary path in the target's folder, renamed onto the target on success."""
+    """A temporary path in the target's folder, renamed onto the target on success.
+
+    The file gets the permissions a plain `open()` would give it (mkstemp's are 0600:
+    colleagues sharing the output folder could not read it) and is flushed to disk
+    before the rename.
+    """
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _FILE_MODE)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
+@contextmanager
+def staged(out: Path):
+    """A hidden folder inside `out` to write a run's files into; on success every file
+    in it is renamed onto its place in `out` (sub-folders kept), on failure it is
+    removed and `out` is untouched. Files of `out` not written in the stage stay."""
+    out = _output_folder(out)
+    _remove_stale_stages(out)
+    stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=out))
+    try:
+        yield stage
+        _publish(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _remove_stale_stages(out: Path) -> None:
+    """Stages left by killed runs (a kill skips the clean-up), once they are old."""
+    now = time.time()
+    for old in out.glob(STAGE_PREFIX + "*"):
+        try:
+            if old.is_dir() and now - old.stat().st_mtime > STALE_STAGE_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _publish(stage: Path, out: Path) -> None:
+    """Rename the stage's files into `out`; hidden files (temporaries) stay behind."""
+    files = sorted(
+        p for p in stage.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(stage).parts)
+    )
+    for path in files:  # folders first, so the renames that follow are all quick
+        (out / path.relative_to(stage)).parent.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        os.replace(path, out / path.relative_to(stage))
+
+
 def neutralise_formulas(expr: pl.Expr) -> pl.Expr:
     """A text cell that a spreadsheet would run as a formula, prefixed with `'`."""
     name = expr.meta.output_name()
-    risky = expr.str.contains(r"^[=+\-@\t\r]")
+    risky = expr.str.contains(FORMULA_START)
     return pl.when(risky).then(pl.lit("'") + expr).otherwise(expr).alias(name)
 
 
@@ -42,20 +132,19 @@ def cases_for_csv(cases: pl.DataFrame) -> pl.DataFrame:
 
 def write_outputs(result, out: Path) -> list[Path]:
     """The machine outputs of one audit into `out`; returns the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    with atomic_path(out / "cases.parquet") as tmp:
-        result.cases.write_parquet(tmp)
-    written.append(out / "cases.parquet")
-    with atomic_path(out / "cases.csv") as tmp:
-        with open(tmp, "wb") as fh:
+    out = _output_folder(out)
+    names = ("cases.parquet", "cases.csv", "quarantine.parquet", "summary.json")
+    with staged(out) as stage:
+        result.cases.write_parquet(stage / "cases.parquet")
+        with open(stage / "cases.csv", "wb") as fh:
             fh.write("\ufeff".encode())
             cases_for_csv(result.cases).write_csv(fh)
-    written.append(out / "cases.csv")
-    with atomic_path(out / "quarantine.parquet") as tmp:
-        result.validated.quarantine.write_parquet(tmp)
-    written.append(out / "quarantine.parquet")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    written.append(out / "summary.json")
-    return written
+        result.validated.quarantine.write_parquet(stage / "quarantine.parquet")
+        (stage / "summary.json").write_text(
+            json.dumps(result.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        for name in names:
+            os.chmod(stage / name, _FILE_MODE)
+            with open(stage / name, "rb") as fh:
+                os.fsync(fh.fileno())
+    return [out / name for name in names]

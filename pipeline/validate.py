@@ -1,8 +1,10 @@
 """Validate: split each normalised table into checked rows and quarantined rows.
 
-Quarantined: blank rows, totals rows (合计), and rows that break the pandera schema
-(no loan_id, negative money, a date outside 1950–2100 …). Every row read is either
-checked or quarantined with its reasons, per table: the conservation law of SPEC §2.
+Quarantined: rows ingest could read but not trust (`RawTable.problems`: a line in
+another encoding, a row with more cells than the header), blank rows, totals rows
+(合计), and rows that break the pandera schema (no loan_id, negative money, a date
+outside 1950–2100 …). Every row read is either checked or quarantined with its
+reasons, per table: the conservation law of SPEC §2.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ import polars as pl
 
 from pipeline.columns import TABLES
 from pipeline.ingest import ROW, RawTable
+from pipeline.normalise import RAW
 from pipeline.schemas import SCHEMAS
 
-TOTALS = ("合计", "总计", "小计")
+# A totals row: a cell that is only 合计/总计/小计/共计 (a colon after it allowed), and
+# no ID number (a person's or a loan's row with 合计 in a remark is still audited).
+TOTALS = r"^(合计|总计|小计|共计|累计|总合计)[:：]?$"
 QUARANTINE_SCHEMA = {"table": pl.Utf8, "row": pl.Int64, "reasons": pl.List(pl.Utf8), "raw": pl.Utf8}
+# The longest value a cell of each kind may hold (characters, after normalisation).
+# Longer is not data but damage (a paste gone wrong, a hostile file): the row is
+# quarantined rather than fed to rules whose cost grows with the length of a name.
+MAX_CHARS = {"id": 64, "name": 64, "date": 64, "money": 64, "rate": 64, "key": 200, "text": 2000}
 _CHECK_TEXT = {
     "not_nullable": "为空",
     "str_length": "为空",
@@ -37,7 +46,8 @@ class Validated:
 def validated(normalised: dict[str, pl.DataFrame], raw: dict[str, RawTable]) -> Validated:
     tables, quarantined, counts = {}, [], {}
     for table, frame in normalised.items():
-        reasons = _reasons(table, frame)
+        problems = raw[table].problems if table in raw else None
+        reasons = _reasons(table, frame, problems)
         bad_rows = reasons.get_column(ROW)
         checked = frame.filter(~pl.col(ROW).is_in(bad_rows.implode()))
         tables[table] = checked
@@ -54,15 +64,16 @@ def validated(normalised: dict[str, pl.DataFrame], raw: dict[str, RawTable]) -> 
     return Validated(tables, quarantine, counts)
 
 
-def _reasons(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+def _reasons(table: str, frame: pl.DataFrame, problems: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per quarantined input row: _row and its list of reasons."""
-    content = [c for c in frame.columns if c != ROW and not c.endswith("_raw")]
+    content = [c for c in frame.columns if c != ROW and not c.endswith(RAW)]
     blank = pl.all_horizontal(pl.col(c).is_null() for c in content)
+    ids = [c.name for c in TABLES[table] if c.kind == "id"]
     totals = pl.any_horizontal(
-        pl.col(c).cast(pl.Utf8).str.replace_all(r"\s", "").is_in(TOTALS)
+        pl.col(c).str.replace_all(r"\s", "").str.contains(TOTALS).fill_null(False)
         for c in content
         if frame.schema[c] == pl.Utf8
-    )
+    ) & pl.all_horizontal(pl.col(c).is_null() for c in ids)
     pre = frame.select(
         ROW,
         pl.when(blank)
@@ -71,6 +82,9 @@ def _reasons(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("合计行，不是贷款记录 totals row"))
         .alias("reason"),
     ).filter(pl.col("reason").is_not_null())
+    pre = pl.concat([pre, _too_long(table, frame)])
+    if problems is not None and problems.height:  # ingest's: checked before anything else
+        pre = pl.concat([problems.select(pl.col(ROW).cast(pl.Int64), pl.col("reason").cast(pl.Utf8)), pre])
     rest = frame.filter(~pl.col(ROW).is_in(pre.get_column(ROW).implode()))
     schema_failures = _schema_failures(table, rest)
     return (
@@ -79,6 +93,21 @@ def _reasons(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("reason").unique(maintain_order=True).alias("reasons"))
         .sort(ROW)
     )
+
+
+def _too_long(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """One reason per overlong cell of a canonical column: `姓名过长（1000001字）`."""
+    parts = []
+    for col in TABLES[table]:
+        limit = MAX_CHARS[col.kind]
+        source = col.name + RAW if col.name + RAW in frame.columns else col.name
+        length = pl.col(source).cast(pl.Utf8).str.len_chars()
+        parts.append(
+            frame.filter(length > limit).select(
+                ROW, pl.format("{}过长（{}字，上限{}）cell too long", pl.lit(col.label), length, pl.lit(limit)).alias("reason")
+            )
+        )
+    return pl.concat(parts)
 
 
 def _schema_failures(table: str, frame: pl.DataFrame) -> pl.DataFrame:
