@@ -48,6 +48,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.context import whole_months_between
+from pipeline.detect import CASES_SCHEMA
 from pipeline.errors import InputError
 from pipeline.monitoring import UNKNOWN_TOWNSHIP
 
@@ -56,20 +57,7 @@ STATUS_LABELS = {"new": "新增", "open": "未整改", "reopened": "反弹", "re
 FIX_STATUSES = ("已整改", "整改中", "无法整改")
 
 # The case columns a run stores (SPEC §5's cases frame), in order.
-CASE_COLUMNS = {
-    "case_id": pl.Utf8,
-    "rule": pl.Utf8,
-    "severity": pl.Utf8,
-    "title": pl.Utf8,
-    "township": pl.Utf8,
-    "village": pl.Utf8,
-    "household_id": pl.Utf8,
-    "id_number": pl.Utf8,
-    "name": pl.Utf8,
-    "loan_ids": pl.List(pl.Utf8),
-    "message": pl.Utf8,
-    "evidence": pl.Utf8,
-}
+CASE_COLUMNS = CASES_SCHEMA
 # A township's reply to a case (整改措施 / 责任人 / 完成时限 / 整改情况).
 REPLY_COLUMNS = {
     "fix_status": pl.Utf8,

@@ -36,7 +36,7 @@ from reports.model import SEVERITY_LABELS, matrix, rules_by_id
 HEADER_ROW = 3  # 0-based: Excel row 4
 FIRST_CASE_ROW = HEADER_ROW + 1
 CASE_ID_COLUMN = "P"
-FIX_STATUSES = ("已整改", "整改中", "无法整改")
+from pipeline.store import FIX_STATUSES  # noqa: E402  (the dropdown and the import share one list)
 ID_HEADER = {True: "脱敏身份证号", False: "身份证号"}
 # (header, field, width, kind): kind text | wrap | number | money | reply | date | status | hidden
 CHECKLIST_COLUMNS = (

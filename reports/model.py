@@ -40,25 +40,7 @@ MONITORING_ORDER = (
     "overdue_balance",
     "overdue_rate",
 )
-MONITORING_LABELS = {
-    "registered_households": "建档立卡户数",
-    "borrowed_households": "获贷户数",
-    "issuance_rate": "发放率",
-    "outstanding_households": "有余额户数",
-    "outstanding_loans": "未结清笔数",
-    "balance": "贷款余额(元)",
-    "overdue_loans": "逾期笔数",
-    "overdue_balance": "逾期金额(元)",
-    "overdue_rate": "逾期率",
-    "overdue_buckets": "逾期账龄",
-    "alert": "逾期率预警",
-}
-try:  # the monitoring module's own labels win where it has them
-    from pipeline.monitoring import LABELS as _LABELS
-
-    MONITORING_LABELS.update(_LABELS)
-except ImportError:  # pragma: no cover - monitoring is optional for the reports
-    pass
+from pipeline.monitoring import LABELS as MONITORING_LABELS  # noqa: E402  (one list of labels)
 
 
 def rules_by_id() -> dict[str, Rule]:
