@@ -183,9 +183,9 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[_Grid, str]:
     data = path.read_bytes()
     if not data.removeprefix(codecs.BOM_UTF8).strip():
         raise InputError("文件为空 file is empty", path)
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        if data.startswith((OLE2_MAGIC, b"PK\x03\x04")):
-            raise InputError("这是 Excel 文件，扩展名却是 .csv：请改为 .xlsx/.xls an Excel workbook named .csv", path)
+    if data.startswith((OLE2_MAGIC, b"PK\x03\x04")):
+        raise InputError("这是 Excel 文件，扩展名却是 .csv：请改为 .xlsx/.xls an Excel workbook named .csv", path)
+    if _looks_binary(data):
         raise InputError("不是文本文件（含二进制内容）not a text CSV file", path)
     text, used, foreign = _decode(path, data, encoding)
     if "\n" not in text and "\r" in text:  # classic Mac line ends
@@ -219,6 +219,16 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[_Grid, str]:
         .sort(ROW)
     )
     return grid, used
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Many control bytes (beyond tab and line ends) in the first 4 KB: not text. A stray
+    NUL in a cell (fixed-width padding) is text with a bad cell, not a binary file."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text is half NULs
+        return False
+    sample = data[:4096]
+    controls = sum(1 for b in sample if b < 0x20 and b not in (0x09, 0x0A, 0x0D))
+    return controls * 20 > len(sample)  # over 5%
 
 
 def _parse_csv(path: Path, text: str, separator: str, width: int) -> pl.DataFrame:

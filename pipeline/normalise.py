@@ -45,6 +45,13 @@ def key(expr: pl.Expr) -> pl.Expr:
     return pl.when(out == "").then(None).otherwise(out)
 
 
+def id_number(expr: pl.Expr) -> pl.Expr:
+    """An ID as `pipeline.ids.normalised_id` makes it, with digits of other scripts
+    (Arabic-Indic ٠, Devanagari ० …, which NFKC keeps) replaced by U+FFFD: the regex
+    `\\d` is Unicode-wide, so ids' checks would take `53312419800101٠016` for a valid ID."""
+    return normalised_id(expr).str.replace_all(r"[\d&&[^0-9]]", "\ufffd")
+
+
 def date(expr: pl.Expr) -> pl.Expr:
     """The six date forms of SPEC §2.3 (and a trailing 00:00:00 from date cells)."""
     s = text(expr).str.replace(r"[T]?\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
@@ -92,7 +99,7 @@ def _normalise_table(t: RawTable) -> pl.DataFrame:
         if col.kind == "key":
             exprs.append(key(src).alias(col.name))
         elif col.kind == "id":
-            exprs.append(normalised_id(src).alias(col.name))
+            exprs.append(id_number(src).alias(col.name))
         elif col.kind == "name":
             exprs.append(name(src).alias(col.name))
         elif col.kind == "date":
