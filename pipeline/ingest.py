@@ -40,7 +40,7 @@ ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 # stages compute (a loans column `member_household_id` would otherwise win the join).
 EXTRA_PREFIX = "extra:"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-MIXED_LINE = "该行编码与文件其余部分不同（文件为 UTF-8，此行疑似 GBK），未审计：请统一编码后重新导出 line in another encoding"
+MIXED_LINE = "该行编码与文件其余部分不同（文件为 UTF-8，此行{}），未审计：请统一编码后重新导出 line in another encoding"
 _KNOWN_HEADERS = {header_key(a) for cols in TABLES.values() for c in cols for a in (c.name, *c.aliases)}
 RAGGED_ROW = "该行单元格多于表头（第 {} 列起），疑似未加引号的分隔符使整行错位 row has more cells than the header"
 
@@ -129,46 +129,54 @@ def _one_line(exc: BaseException) -> str:
 
 
 # --- CSV ----------------------------------------------------------------------------
-def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str, list[int]]:
-    """The text, the encoding used, and the 1-based numbers of lines that are in
-    another encoding than the rest (a UTF-8 file with a few GBK lines pasted in)."""
+def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str, dict[int, str]]:
+    """The text, the encoding used, and the lines (1-based number → what they seem to
+    be) in another encoding than the rest: a UTF-8 file with a few GBK lines pasted in."""
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise InputError(f"未知编码 unknown encoding '{encoding}'", path) from None
         try:
-            return data.decode(encoding).lstrip("\ufeff"), encoding, []
+            return data.decode(encoding).lstrip("\ufeff"), encoding, {}
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise InputError(f"无法按 {encoding} 解码：第 {line} 行 cannot decode line {line} as {encoding}", path) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with BOM
         try:
-            return data.decode("utf-16").lstrip("\ufeff"), "utf-16", []
+            return data.decode("utf-16").lstrip("\ufeff"), "utf-16", {}
         except UnicodeDecodeError:
             raise InputError("UTF-16 文件已损坏 broken UTF-16 text", path) from None
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     try:
-        return body.decode("utf-8"), "utf-8-sig", []
+        return body.decode("utf-8"), "utf-8-sig", {}
     except UnicodeDecodeError:
         pass
     lines = body.split(b"\n")
     bad = [i for i, line in enumerate(lines) if not _is_utf8(line)]
     utf8 = sum(1 for line in lines if not line.isascii() and _is_utf8(line))
     if utf8 >= len(bad):  # mostly UTF-8: the other lines are foreign, not the file
-        foreign = set(bad)  # kept readable for the quarantine's raw text, never audited
+        foreign = {i: _is_gbk(lines[i]) for i in bad}  # kept readable for the quarantine, never audited
         text = "\n".join(
             line.decode("gb18030", errors="replace") if i in foreign else line.decode("utf-8")
             for i, line in enumerate(lines)
         )
-        return text, "utf-8-sig", [i + 1 for i in bad]
+        return text, "utf-8-sig", {i + 1: "疑似 GBK" if gbk else "编码无法识别" for i, gbk in foreign.items()}
     try:  # GBK/GB18030 (a UTF-8 BOM in front of GBK text is ignored)
-        return body.decode("gb18030"), "gb18030", []
+        return body.decode("gb18030"), "gb18030", {}
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
         raise InputError(
             f"无法识别文件编码（第 {line} 行既不是 UTF-8 也不是 GBK/GB18030）unknown text encoding; try --encoding", path
         ) from None
+
+
+def _is_gbk(line: bytes) -> bool:
+    try:
+        line.decode("gb18030")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _is_utf8(line: bytes) -> bool:
@@ -202,9 +210,11 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[_Grid, str]:
         records = len(lines) - (1 if text.endswith("\n") else 0)
         if records != frame.height:  # multi-line cells: lines are not rows, cannot say which
             raise InputError(
-                f"文件编码混杂（第 {foreign[0]} 行不是 UTF-8）mixed encodings: re-save the file in one encoding", path
+                f"文件编码混杂（第 {min(foreign)} 行不是 UTF-8）mixed encodings: re-save the file in one encoding", path
             )
-        problems.append(pl.DataFrame({ROW: foreign, "reason": [MIXED_LINE] * len(foreign)}, schema=PROBLEMS_SCHEMA))
+        problems.append(pl.DataFrame(
+            {ROW: list(foreign), "reason": [MIXED_LINE.format(kind) for kind in foreign.values()]}, schema=PROBLEMS_SCHEMA
+        ))
     head_rows = _top_rows(frame.select(cells))
     header_at = _header_index(head_rows)
     width = _header_width(lines, header_at, separator, head_rows[header_at])

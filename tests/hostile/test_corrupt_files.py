@@ -87,7 +87,22 @@ def test_binary_garbage_named_csv(tmp_path):
 
 def test_binary_garbage_without_nul_bytes(tmp_path):
     res, _ = validate_json(write_folder(tmp_path, loans=bytes(range(1, 256)) * 20))
+    assert_exit_2_one_line(res, "loans.csv", "不是文本文件")
+
+
+def test_text_in_neither_utf8_nor_gbk(tmp_path):
+    """High bytes that no encoding we know makes text of (0x80 alone is no GBK lead)."""
+    res, _ = validate_json(write_folder(tmp_path, loans=b"loan_id,x\nL1,\x80\x80\x80\xff\xfe\n"))
     assert_exit_2_one_line(res, "loans.csv", "编码")
+
+
+def test_a_line_in_no_known_encoding_inside_utf8(tmp_path):
+    text = (CN_HEADER + "\n" + cn_row() + "\n").encode() + b"L1,\x80\x80\x80\xff\n"
+    out = tmp_path / "out"
+    res, summary = run_out(write_folder(tmp_path / "in", loans=text), out)
+    assert [r for r in quarantine_reasons(out).items()] == [
+        (("loans", 3), ["该行编码与文件其余部分不同（文件为 UTF-8，此行编码无法识别），未审计：请统一编码后重新导出 line in another encoding"])
+    ]
 
 
 def test_workbook_named_csv(tmp_path):
