@@ -59,7 +59,9 @@ def detect(ctx) -> pl.DataFrame:
         pl.col("household_id").alias("member_household_id"),
     )
     # The name matches some roster row of this ID (a roster listing the ID twice): not a case.
-    wrong = loans.join(roster, on=["borrower_id_number", "name_a"], how="anti").filter(pl.col("name_b").is_not_null())
+    wrong = loans.join(roster, on=["borrower_id_number", "name_a"], how="anti").filter(
+        pl.col("name_a").is_not_null() & pl.col("name_b").is_not_null()
+    )
     if wrong.height == 0:
         return empty_cases()
     relative = roster.rename({"borrower_id_number": "relative_id"}).unique(["member_household_id", "name_a"], keep="first")

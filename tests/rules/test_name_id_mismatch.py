@@ -73,3 +73,8 @@ def test_no_case_without_a_valid_id_in_the_roster():
 
 def test_a_name_matching_any_roster_row_of_the_id_is_not_a_case():
     assert cases_of(RULE, loans=[{"borrower_name": "排麻甘"}], roster=[{}, {"name": "排麻甘"}]).height == 0
+
+
+def test_a_name_of_only_a_middle_dot_is_no_name_and_no_crash():
+    assert cases_of(RULE, loans=[{"borrower_name": "·"}]).height == 0
+    assert cases_of(RULE, loans=[{}], roster=[{"name": "・"}]).height == 0
