@@ -17,10 +17,11 @@ white or zero-width characters, one middle dot `·`). Here they are compared:
   apart)". A one-character *substitution* counts only when it is a similar-shape
   pair: any other substitution is how siblings differ (张建国/张建军, 岳麻干/岳麻诺),
   and twins must not be taken for one person.
-- blocking (`candidate_pairs`): IDs born the same day in the same village, and IDs
-  whose 17-digit bodies are one digit or one adjacent transposition apart (found by
-  masking one position at a time on the body as an integer: 33 hash passes, linear in
-  the roster). No all-pairs anywhere; names are scored only on candidate pairs.
+- blocking (`candidate_pairs`): IDs born the same day in the same village, and IDs of
+  one township whose 17-digit bodies are one digit or one adjacent transposition apart
+  (found by masking one position at a time on the body as an integer, keyed by
+  township: 33 hash passes, linear in the roster). No all-pairs anywhere; names are
+  scored (rapidfuzz `process.cpdist`, one vectorised call) only on candidate pairs.
 """
 
 from __future__ import annotations
