@@ -90,27 +90,57 @@ def normalised(raw: dict[str, RawTable]) -> dict[str, pl.DataFrame]:
     return {table: _normalise_table(t) for table, t in raw.items()}
 
 
+# Values already in their normal form, per kind: plain ASCII, so NFKC, the white-space and
+# control-character removals and the ID's repairs all leave them as they are.
+ALREADY_NORMAL = {
+    "key": r"^[!-~]+$",
+    "id": r"^[0-9]{17}[0-9X]$",
+}
+
+
+def _parser(kind: str, factor: float):
+    return {
+        "key": key, "id": id_number, "name": name, "date": date, "rate": rate,
+        "money": lambda e: money(e, factor),
+    }.get(kind, text)
+
+
+def _by_value(frame: pl.DataFrame, col: str, parse, already: str | None) -> pl.Series:
+    """`parse` (elementwise) over each distinct value of the column, joined back.
+
+    Dates, statuses, places, amounts hold few distinct values, so each is parsed once;
+    values matching `already` (plain ASCII in normal form) are their own result and are
+    not parsed at all. The result is the same as `parse` over every row.
+    """
+    src = frame.get_column(col)
+    todo = src
+    if already is not None and src.dtype == pl.Utf8:
+        done = src.str.contains(already).fill_null(False)
+        todo = src.filter(~done)
+    else:
+        done = None
+    distinct = todo.unique()
+    if done is None and distinct.len() * 2 > src.len():
+        return frame.select(parse(pl.col(col)).alias(col)).to_series()
+    table = distinct.to_frame().with_columns(parse(pl.col(col)).alias("_value"))
+    parsed = (
+        src.to_frame()
+        .join(table, on=col, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("_value")
+    )
+    if done is not None:
+        parsed = pl.select(pl.when(done).then(src).otherwise(parsed)).to_series()
+    return parsed.alias(col)
+
+
 def _normalise_table(t: RawTable) -> pl.DataFrame:
-    exprs = []
+    raws, parsed = [], []
     for col in TABLES[t.table]:
-        src = pl.col(col.name)
         if col.kind in PARSED_KINDS:
-            exprs.append(src.alias(col.name + RAW))
-        if col.kind == "key":
-            exprs.append(key(src).alias(col.name))
-        elif col.kind == "id":
-            exprs.append(id_number(src).alias(col.name))
-        elif col.kind == "name":
-            exprs.append(name(src).alias(col.name))
-        elif col.kind == "date":
-            exprs.append(date(src).alias(col.name))
-        elif col.kind == "money":
-            exprs.append(money(src, t.factors.get(col.name, 1.0)).alias(col.name))
-        elif col.kind == "rate":
-            exprs.append(rate(src).alias(col.name))
-        else:
-            exprs.append(text(src).alias(col.name))
-    return t.frame.with_columns(exprs)
+            raws.append(pl.col(col.name).alias(col.name + RAW))
+        parse = _parser(col.kind, t.factors.get(col.name, 1.0))
+        parsed.append(_by_value(t.frame, col.name, parse, ALREADY_NORMAL.get(col.kind)))
+    return t.frame.with_columns(*raws, *parsed)
 
 
 def unreadable(frame: pl.DataFrame, table: str) -> list[tuple[str, pl.Expr]]:
