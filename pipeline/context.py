@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.ids import birth_date_expr, invalid_reason
+from pipeline.ids import birth_date_expr, id_reasons
 from pipeline.ingest import ROW
 from pipeline.policy import Policy
 
@@ -97,7 +97,7 @@ def _excel_damaged() -> pl.Expr:
 
 def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.date, present: dict[str, set[str]]) -> Context:
     roster = tables["roster"].with_columns(
-        invalid_reason(pl.col("id_number_raw"), pl.col("id_number"), as_of).alias("id_reason"),
+        id_reasons(tables["roster"], "id_number_raw", "id_number", as_of).alias("id_reason"),
     ).with_columns(
         pl.col("id_reason").is_null().alias("id_valid"),
         pl.when(pl.col("id_reason").is_null()).then(birth_date_expr(pl.col("id_number"))).alias("birth_date"),
@@ -115,7 +115,7 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
         tables["loans"]
         .lazy()
         .with_columns(
-            invalid_reason(pl.col("borrower_id_number_raw"), pl.col("borrower_id_number"), as_of).alias(
+            pl.lit(id_reasons(tables["loans"], "borrower_id_number_raw", "borrower_id_number", as_of)).alias(
                 "borrower_id_reason"
             ),
             pl.coalesce("extended_maturity_date", "maturity_date").alias("effective_maturity"),

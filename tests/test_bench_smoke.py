@@ -35,3 +35,23 @@ def test_scale_bench_audit_and_duckdb_agree(tmp_path):
     assert all(c["n_only_ours"] == 0 and c["n_only_duckdb"] == 0 for c in comparison.values()), comparison
     # the generated set injects cases of every shared rule
     assert all(c["both"] > 0 for c in comparison.values()), comparison
+
+
+def test_fast_id_reasons_equal_invalid_reason():
+    """pipeline.ids.id_reasons (the context's fast path) gives invalid_reason's values."""
+    import datetime as dt
+
+    import polars as pl
+
+    from pipeline.ids import id_reasons, invalid_reason
+    from pipeline.normalise import id_number
+
+    raws = ["", None, " 533124198001010016", "53312419800101001x", "5.33124E+17", "533124800101001",
+            "533124198001010000", "53312419800101001X", "533124198013010016", "533124198001010016",
+            "５３３１２４１９８００１０１００１６", "533124198001010016.0", "abc", "53312419800101٠016",
+            "533124190001010016", "53312418991231001X", "533124202101010016", "53312420201231001X"]
+    frame = pl.DataFrame({"raw": raws}).with_columns(id_number(pl.col("raw")).alias("norm"))
+    as_of = dt.date(2020, 12, 31)
+    expected = frame.select(invalid_reason(pl.col("raw"), pl.col("norm"), as_of)).to_series().to_list()
+    assert id_reasons(frame, "raw", "norm", as_of).to_list() == expected
+    assert None in expected and "check_digit" in expected and "birth_date" in expected
