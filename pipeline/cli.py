@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -135,20 +136,25 @@ def run(
 ) -> None:
     """审计并写出全部结果 / Audit the inputs and write every output and report to --out."""
     from pipeline.detect import at_or_above
-    from pipeline.outputs import write_outputs
+    from pipeline.outputs import staged, write_outputs
 
     try:
         result = _audit(folder, roster, loans, policy, as_of, encoding, quiet)
-        if not no_db:
-            from pipeline.run import remember
+        # One publish for everything, and the store's transaction committed only after
+        # it: a run that fails or is killed midway leaves the previous outputs and the
+        # store as they were.
+        with ExitStack() as stack:
+            if not no_db:
+                from pipeline.run import remembering
 
-            remember(result, db or _default_db(out))
-        written = write_outputs(result, out)
-        if not no_reports:
-            from reports.render import write_reports
+                stack.enter_context(remembering(result, db or _default_db(out)))
+            stage = stack.enter_context(staged(out))
+            written = [out / p.name for p in write_outputs(result, stage)]
+            if not no_reports:
+                from reports.render import write_reports
 
-            reports = write_reports(result, out, mask=not no_mask, max_cases_html=max_cases_html)
-            written += [p for p in reports if p.parent == out] + [out / "checklists"]
+                write_reports(result, stage, mask=not no_mask, max_cases_html=max_cases_html)
+                written += [out / "report.html", out / "checklists"]
     except InputError as exc:
         _fail(str(exc))
     if not quiet:

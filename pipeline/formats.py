@@ -9,6 +9,9 @@ import polars as pl
 
 from rules import Rule
 
+import re
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_LISTED = 50  # cases listed per rule in text and JUnit output; JSON lists them all
 
 
@@ -43,6 +46,11 @@ def as_text(result, rules: list[Rule]) -> str:
     return "\n".join(lines)
 
 
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: control characters quoted from a cell become U+FFFD."""
+    return _XML_ILLEGAL.sub("\ufffd", text)
+
+
 def as_junit(result, rules: list[Rule], fail_on: str) -> str:
     """One testsuite, one testcase per rule: failure when it has cases at or above
     `fail_on`, skipped when its input column is missing."""
@@ -54,15 +62,15 @@ def as_junit(result, rules: list[Rule], fail_on: str) -> str:
     for rule in rules:
         case = ET.SubElement(suite, "testcase", classname="loan-audit", name=f"{rule.id} {rule.title}")
         if rule.id in result.skipped:
-            ET.SubElement(case, "skipped", message=result.skipped[rule.id])
+            ET.SubElement(case, "skipped", message=_xml_text(result.skipped[rule.id]))
             skipped += 1
             continue
         found = result.cases.filter(pl.col("rule") == rule.id)
         bad = found.filter(pl.col("severity").is_in(list(failing)))
-        listed = "\n".join(
+        listed = _xml_text("\n".join(
             f"[{r['severity']}] {r['township'] or ''}{r['village'] or ''} {';'.join(r['loan_ids'] or [])} {r['message']}"
             for r in found.head(MAX_LISTED).iter_rows(named=True)
-        )
+        ))
         if found.height > MAX_LISTED:
             listed += f"\n… 共 {found.height} 个案例 (see cases.csv)"
         if bad.height:

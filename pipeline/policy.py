@@ -103,6 +103,8 @@ def _read_toml(path: Path) -> dict:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise InputError("找不到政策文件 policy file not found", path) from None
+    except OSError as exc:
+        raise InputError(f"无法读取政策文件 cannot read policy file: {exc.__class__.__name__}", path) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"政策文件格式错误 policy file is not valid TOML: {exc}", path) from None
 

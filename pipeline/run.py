@@ -121,7 +121,19 @@ def remember(result: AuditResult, db: Path) -> AuditResult:
     first_seen, months_open, the township's reply and the 虚假整改/逾期未整改 flags)."""
     from pipeline.store import record_run
 
-    hist = record_run(db, result)
+    return _with_history(result, db, record_run(db, result))
+
+
+@contextmanager
+def remembering(result: AuditResult, db: Path):
+    """`remember`, committed only when the block (writing the outputs) succeeds."""
+    from pipeline.store import recording
+
+    with recording(db, result) as hist:
+        yield _with_history(result, db, hist)
+
+
+def _with_history(result: AuditResult, db: Path, hist) -> AuditResult:
     result.cases = hist.cases
     result.summary["history"] = {
         "db": str(db),

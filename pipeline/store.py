@@ -178,8 +178,11 @@ def connect(db: Path, target: int = SCHEMA_VERSION) -> sqlite3.Connection:
     db = Path(db)
     if db.is_dir():
         raise InputError("这是文件夹，不是数据库文件 path is a folder, not a database file", db)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(f"无法创建或打开数据库 cannot open the store: {exc.__class__.__name__}", db) from None
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn, target)
@@ -228,14 +231,23 @@ def _write_run(conn: sqlite3.Connection, as_of: str, summary: dict, rows: list[t
     return replaced
 
 
-def record_run(db: Path, result) -> HistoryResult:
-    """Store one audit (a pipeline.run.AuditResult) and see it against the earlier runs."""
+@contextmanager
+def recording(db: Path, result):
+    """Record one audit in a transaction held open while the caller publishes its
+    outputs: it commits when the block ends normally and rolls back if it raises, so
+    a run whose outputs were never written leaves the store as it was."""
     as_of = result.as_of.isoformat()
     rows = _case_rows(result.cases, as_of)
     with closing(connect(db)) as conn:
         with transaction(conn):
             replaced = _write_run(conn, as_of, result.summary, rows)
-        return _history_result(conn, result.as_of, replaced)
+            yield _history_result(conn, result.as_of, replaced)
+
+
+def record_run(db: Path, result) -> HistoryResult:
+    """Store one audit (a pipeline.run.AuditResult) and see it against the earlier runs."""
+    with recording(db, result) as hist:
+        return hist
 
 
 # --- township replies (pipeline.checklist_import) ------------------------------------
