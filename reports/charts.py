@@ -95,3 +95,46 @@ def _money_tick(v: float, top: float) -> str:
         return _count(v)
     w = v / 10000
     return f"{w:,.0f}万" if w == int(w) else f"{w:,.1f}万"
+
+
+# One colour per line: distinct on screen and in greyscale print (dash patterns too).
+LINE_COLOURS = ("#c0392b", "#2471a3", "#229954", "#d68910", "#7d3c98", "#17a589", "#ba4a00", "#566573",
+                "#a93226", "#1f618d", "#b7950b", "#6c3483")
+LINE_DASHES = ("", "6 3", "2 3", "8 3 2 3")
+
+
+def lines(x_labels: list[str], series: list[dict], width: int = 720, height: int = 260, legend_row: int = 18) -> dict:
+    """A line chart of counts: one x position per label; `series` items have `label` and
+    `values` (one count per x label). Each line gets a colour and a dash pattern."""
+    biggest = max((v for s in series for v in s["values"]), default=0)
+    top = count_max(biggest)
+    per_row = 3
+    legend_rows = (len(series) + per_row - 1) // per_row
+    left, right, head = 50, 20, 14
+    plot_w, plot_h = width - left - right, height - head - 30 - 4
+    total_h = height + legend_rows * legend_row
+    n = len(x_labels)
+    step = plot_w / max(n - 1, 1)
+
+    def x_at(i: int) -> float:
+        return round(left + (i * step if n > 1 else plot_w / 2), 2)
+
+    def y_at(v: float) -> float:
+        return round(head + plot_h - plot_h * v / top, 2)
+
+    out = []
+    for j, s in enumerate(series):
+        pts = [{"x": x_at(i), "y": y_at(v), "value": v, "at": x_labels[i]} for i, v in enumerate(s["values"])]
+        out.append({
+            "label": s["label"], "colour": LINE_COLOURS[j % len(LINE_COLOURS)],
+            "dash": LINE_DASHES[(j // len(LINE_COLOURS)) % len(LINE_DASHES)],  # past 12 lines: dashed
+            "points": pts, "path": " ".join(f"{p['x']},{p['y']}" for p in pts), "last": pts[-1] if pts else None,
+        })
+    legend_w = (width - left) / per_row
+    legend = [{"x": round(left + (j % per_row) * legend_w, 2), "y": height + (j // per_row) * legend_row,
+               "label": s["label"], "colour": s["colour"], "dash": s["dash"]} for j, s in enumerate(out)]
+    grid = [{"y": y_at(t), "text": _count(t)} for t in ticks(top)]
+    xs = [{"x": x_at(i), "text": t} for i, t in enumerate(x_labels)]
+    return {"width": width, "height": total_h, "series": out, "grid": grid, "xs": xs, "legend": legend,
+            "left": left, "right": width - right, "base": head + plot_h, "x_label_y": head + plot_h + 16,
+            "empty": not series}
