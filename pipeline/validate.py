@@ -74,7 +74,8 @@ def _reasons(table: str, frame: pl.DataFrame, problems: pl.DataFrame | None = No
         for c in content
         if frame.schema[c] == pl.Utf8
     ) & pl.all_horizontal(pl.col(c).is_null() for c in ids)
-    pre = frame.select(
+    # Blank and totals rows have no ID: the regexes run on the rows without one only.
+    pre = frame.filter(pl.all_horizontal(pl.col(c).is_null() for c in ids)).select(
         ROW,
         pl.when(blank)
         .then(pl.lit("空行 blank row"))
@@ -143,7 +144,8 @@ def _check_text(check: str) -> str:
 
 def _quarantine_rows(table: str, reasons: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame:
     content = [c for c in raw.columns if c != ROW]
-    raw_json = raw.select(ROW, pl.struct(content).struct.json_encode().alias("raw"))
+    rows = raw.filter(pl.col(ROW).is_in(reasons.get_column(ROW).implode()))  # JSON of those rows only
+    raw_json = rows.select(ROW, pl.struct(content).struct.json_encode().alias("raw"))
     return (
         reasons.join(raw_json, on=ROW, how="left")
         .select(
