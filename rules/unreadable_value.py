@@ -54,8 +54,13 @@ def _bad_cells(frame: pl.DataFrame, table: str) -> pl.DataFrame:
         if table == "loans"
         else pl.concat_str(pl.lit("roster:"), "household_id", pl.lit(":"), pl.col("id_number_raw").fill_null(""))
     )
+    # Only rows with a parsed value missing beside its raw text can hold an unreadable
+    # cell: a cheap filter first, so that the masks' NFKC runs on those rows alone.
+    parsed = [c.name for c in TABLES[table] if c.kind in {"date", "money", "rate"} and c.name in frame.columns]
+    maybe = pl.any_horizontal(pl.col(c).is_null() & pl.col(c + "_raw").is_not_null() for c in parsed)
     return (
-        frame.with_columns(pl.concat_list(items).list.drop_nulls().alias("cells"))
+        frame.filter(maybe)
+        .with_columns(pl.concat_list(items).list.drop_nulls().alias("cells"))
         .filter(pl.col("cells").list.len() > 0)
         .select(
             *[pl.col(src).alias(dst) for dst, src in _WHO[table].items()],
