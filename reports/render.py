@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from pipeline.outputs import atomic_path
+from pipeline.store import STATUS_LABELS, STATUSES
 from reports import charts
 from reports.checklist import CHECKLIST_COLUMNS, NOTE, headers, write_checklist_xlsx
 from reports.model import (
@@ -49,6 +50,7 @@ from reports.model import (
     township_order,
     verify_groups,
 )
+from reports.monthly import monthly_view, status_label, subsidy_view
 from reports.privacy import checklist_names, inside
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -132,6 +134,9 @@ def report_context(result, cases: pl.DataFrame, mask: bool, max_cases_html: int,
     verify_all = cases.filter(pl.col("rule").is_in(VERIFY_RULES))
     detail_all = cases.filter(~pl.col("rule").is_in(VERIFY_RULES))
     details = detail_all.head(max_cases_html)
+    has_status = "status" in details.columns  # the run was recorded in the monthly store
+    if has_status:
+        details = details.with_columns(status_label())
     verify = verify_all.head(max_cases_html)
     towns = severity_by_township(cases)
     parts = [(s, SEVERITY_LABELS[s], f"fill-{s}") for s in SEVERITIES]
@@ -181,6 +186,11 @@ def report_context(result, cases: pl.DataFrame, mask: bool, max_cases_html: int,
         "filter_rules": [(rid, known[rid].title) for rid in order if rid in present_rules]
         + sorted((rid, rid) for rid in present_rules if rid not in known),
         "filter_severities": [(s, SEVERITY_LABELS[s]) for s in SEVERITIES if by_sev[s]],
+        "has_status": has_status,
+        "filter_statuses": [(s, STATUS_LABELS[s]) for s in STATUSES[:3]
+                            if has_status and details.get_column("status").eq(s).any()],
+        "monthly": monthly_view(result, mask, max_cases_html),
+        "subsidy": subsidy_view(result),
         "verify": verify_groups(verify, mask),
         "verify_total": verify_all.height,
         "verify_more": verify_all.height - verify.height,
