@@ -115,8 +115,8 @@ def _rule_chart(runs: list[dt.date], by_rule: pl.DataFrame) -> dict:
 
 
 def _township_rows(runs: list[dt.date], by_town: pl.DataFrame) -> list[dict]:
-    cells = {(t, d): (c, n, re, rs) for d, t, c, n, re, rs in by_town.rows()}
-    towns = sorted({t for _, t in cells}, key=lambda t: (t == UNKNOWN_TOWNSHIP, t))
+    cells = {(t, d): (c, new, back, gone) for d, t, c, new, back, gone in by_town.rows()}
+    towns = sorted({t for t, _ in cells}, key=lambda t: (t == UNKNOWN_TOWNSHIP, t))
     last = runs[-1]
     rows = []
     for t in towns:
