@@ -28,6 +28,8 @@ from reports.render import write_reports
 from rules import REGISTRY
 from rules._common import make_id
 from tests.conftest import run_rows
+import test_browser_report as tb
+from test_browser_report import browser  # noqa: F401  (the headless Chromium fixture)
 
 ID2 = make_id("19750505", "013")
 ID3 = make_id("19850312", "017")
@@ -205,3 +207,20 @@ def test_rendered_inside_the_open_transaction_the_trend_has_this_run(tmp_path):
     assert ">2021-04</text>" in text and ">2021-05</text>" in text
     rows = {re.search(r"<th>(.*?)</th>", r).group(1): r for r in re.findall(r"<tr[^>]*><th>[^<]+</th>.*?</tr>", text)}
     assert re.findall(r'<td class="num(?: zero)?">(\d+)</td>', rows["章凤镇"])[:2] == ["3", "2"]
+
+
+def test_in_a_browser_the_monthly_report_opens_clean_and_filters_by_status(browser, recorded, page, tmp_path):
+    """Headless Chromium (the fixture of test_browser_report.py, skipped as it is): no
+    console error, no request, the trend drawn, the 状态 filter working."""
+    from selenium.webdriver.support.ui import Select
+
+    _, _, folder = recorded
+    path = folder / "out" / "report.html"
+    tb.open_page(browser, path)
+    tb.assert_clean_load(browser, path)
+    lines = browser.find_elements("css selector", "#monthly svg.chart polyline")
+    assert len(lines) == 3 and all(line.size["width"] > 0 for line in lines)
+    Select(browser.find_element("css selector", "select[name=st]")).select_by_value("reopened")
+    shown = [r for r in browser.find_elements("css selector", "#case-table tbody tr") if r.is_displayed()]
+    assert len(shown) == 1 and "反弹（2个月）" in shown[0].text
+    tb.shoot(browser, tmp_path / "monthly.png")
