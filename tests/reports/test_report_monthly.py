@@ -224,3 +224,21 @@ def test_in_a_browser_the_monthly_report_opens_clean_and_filters_by_status(brows
     shown = [r for r in browser.find_elements("css selector", "#case-table tbody tr") if r.is_displayed()]
     assert len(shown) == 1 and "反弹（2个月）" in shown[0].text
     tb.shoot(browser, tmp_path / "monthly.png")
+
+
+def test_due_ledger_per_township_per_month(tmp_path):
+    """到期台账: a row per township, a column per month of the next due_soon_months."""
+    result = run_rows(loans=[
+        {"loan_id": "D1", "maturity_date": "2021-08-15"},
+        {"loan_id": "D2", "borrower_name": "岳麻诺", "borrower_id_number": ID2, "township": "陇把镇",
+         "village": "邦瓦村", "maturity_date": "2021-10-01", "balance": "20000"},
+    ], roster=ROSTER, as_of="2021-06-30")
+    write_reports(result, tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    table = part(page, "<h3>到期台账", "</table>")
+    months = re.findall(r'<th class="num">(\d{4}年\d+月)', table)
+    assert len(months) == result.policy.due_soon_months + 1 and months[2] == "2021年8月"
+    cells = {t: re.findall(r'<td class="num[^"]*">(.*?)</td>', row)
+             for t, row in re.findall(r"<tr[^>]*><th>(.*?)</th>(.*?)</tr>", table)}
+    assert cells["章凤镇"][2] == "1 笔<br>50,000.00" and cells["陇把镇"][4] == "1 笔<br>20,000.00"
+    assert cells["全县合计"][-1] == "2 笔<br>70,000.00"
