@@ -41,9 +41,13 @@ EXAMPLES = {
 
 
 def detect(ctx) -> pl.DataFrame:
-    found = ctx.loans.with_columns(
-        matched_words(pl.col("purpose"), ctx.policy.non_productive_keywords).alias("keywords")
-    ).filter(pl.col("keywords").list.len() > 0)
+    # Purposes repeat (a few hundred distinct texts in a province): matched once each.
+    flagged = (
+        ctx.loans.select(pl.col("purpose").unique())
+        .with_columns(matched_words(pl.col("purpose"), ctx.policy.non_productive_keywords).alias("keywords"))
+        .filter(pl.col("keywords").list.len() > 0)
+    )
+    found = ctx.loans.join(flagged, on="purpose", how="inner", maintain_order="left")
     message = pl.format(
         "贷款用途「{}」含非生产性用途关键词「{}」，请入户核实资金实际用途；确属非生产性使用的报县扶贫办处理（停止贴息、收回贷款）",
         "purpose",
