@@ -91,7 +91,9 @@ def write_checklist_xlsx(path: Path, township: str, cases: pl.DataFrame, as_of: 
         _summary_sheet(summary, fmt, township, cases, as_of, monitoring)
         _checklist_sheet(sheet, fmt, township, cases, as_of, mask, generated)
         sheet.activate()
-        wb.set_properties({"title": f"{township}扶贫小额信贷问题整改清单", "subject": f"数据日期 {as_of.isoformat()}"})
+        # created = the data date, not now: the same inputs give the same bytes (SPEC §5, determinism)
+        wb.set_properties({"title": f"{township}扶贫小额信贷问题整改清单", "subject": f"数据日期 {as_of.isoformat()}",
+                           "created": dt.datetime.combine(as_of, dt.time())})
     finally:
         wb.close()
 
@@ -129,7 +131,7 @@ def _checklist_sheet(ws, fmt: dict, township: str, cases: pl.DataFrame, as_of: d
     ws.set_row(0, 28)
     ws.write_string(1, 0, f"数据日期：{as_of.isoformat()}", fmt["meta"])
     counts = "，".join(f"{label} {by_sev[s]} 条" for s, label in SEVERITY_LABELS.items())
-    ws.merge_range(1, 3, 1, last_visible, f"共 {cases.height} 条问题（{counts}）　生成时间：{generated}", fmt["meta"])
+    ws.merge_range(1, 3, 1, last_visible, f"共 {cases.height} 条问题（{counts}）", fmt["meta"])
     ws.merge_range(2, 0, 2, last_visible, NOTE, fmt["note"])
     ws.set_row(2, 30)
     rows = cases.to_dicts()

@@ -171,9 +171,6 @@ def test_checklists_are_identical_but_for_their_time_stamps(two_days):
         assert without_time_stamps(name, today[name]) == without_time_stamps(name, tomorrow[name]), name
 
 
-@pytest.mark.xfail(strict=False, reason="reports/ puts the run's time in each checklist (生成时间 in the xlsx sheet "
-                   "and the html, and xlsxwriter's docProps created = now): set_properties({'created': as_of}) and "
-                   "take 生成时间 out of the checklists (or from as_of) — see the issue note")
 def test_checklists_are_byte_identical_on_another_day(two_days):
     today, tomorrow = (files(o / "checklists") for o in two_days)
     assert today == tomorrow
