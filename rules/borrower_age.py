@@ -1,23 +1,22 @@
-"""借款人年龄不符: a borrower younger or older than the policy allows.
+"""借款人年龄不符：放款时借款人年龄超出政策允许的范围。
 
 ## What it flags
-Every loan whose borrower, by the birth date in a valid ID number, was younger than
-`min_age` (18) or older than `max_age` (65) on the disbursement date, in whole years
-(a birthday counts from its day: 18 on the 18th birthday, 66 from the 66th). So 18 and
-65 are fine, 17 and 66 are not. A loan with an invalid ID number is not judged here
-(身份证号码错误 reports it), nor one whose disbursement date cannot be read.
+按有效身份证号码中的出生日期计算，放款日借款人周岁年龄小于 `min_age`（18）
+或大于 `max_age`（65）的每笔贷款。周岁从生日当天起算：18 周岁生日当天即满 18 岁，66 周岁
+生日当天起为 66 岁。因此 18 岁和 65 岁符合条件，17 岁和 66 岁不符合。
+身份证号码无效的贷款不在此判断（由“身份证号码错误”报告），
+放款日期无法识别的贷款也不判断。
 
 ## Why it matters
-The borrower must be 18 to 65 years old on the disbursement date (银保监发〔2019〕24号
-raised the cap from 60 to 65): a minor cannot sign a loan contract, and for an older
-member the household's head or another member of working age is to borrow. A loan to
-a person outside the range is also a sign of a loan taken in someone else's name.
+放款日借款人须年满 18 周岁、不超过 65 周岁（银保监发〔2019〕24号将年龄上限由 60 岁放宽
+到 65 岁）：未成年人不能签订借款合同，年龄偏大的，应由户主或其他劳动年龄内的家庭成员借
+款。借款人年龄超出范围，也可能是冒用他人名义借款的迹象。
 
 ## How to fix
-Check the borrower's resident ID card and the contract. An ID number keyed wrongly:
-correct it. A loan really made to a person outside the age range: the township and the
-bank report it to the county office; the household's eligible member signs anew or
-the loan is recovered as the county decides.
+核对借款人身份证和借款合同：身份证号录错的予以更正；确属年龄不符的报县扶贫办，
+由符合条件的家庭成员重新签订或按县里决定收回贷款。
+
+确属向年龄不符人员放款的，由乡镇会同承贷银行报告县扶贫办。
 """
 
 import polars as pl

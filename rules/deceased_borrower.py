@@ -1,32 +1,29 @@
-"""已故人员贷款: a loan to a person the roster records as deceased.
+"""已故人员贷款：借款人在花名册中记录为已死亡的贷款。
 
 ## What it flags
-Loans whose borrower's own roster row has 人员状态 死亡 (deceased), one case per loan:
-- an error when the death (人员变动日期) is on or before the disbursement date: a loan
-  made in a dead person's name;
-- a warning when the death falls strictly after disbursement and before the end of
-  the loan's active interval (its settlement date, else its due date or the data date
-  while a balance remains): the household must settle the loan of a deceased borrower;
-- a warning (死亡日期不详) when the status is 死亡 but the 人员变动日期 is empty, since it
-  cannot be told whether the death came before the loan.
-A death after the loan ended is not a case. A date that cannot be read is never judged
-(it is a data finding of its own). Statuses are compared after NFKC and white-space
-removal. The rule needs the roster's 人员状态 and 人员变动日期 columns.
+借款人本人在花名册中的人员状态为“死亡”的贷款，每笔贷款一条问题：
+- 错误：死亡日期（人员变动日期）在放款日期当天或之前，即以已故人员名义放款；
+- 警告：死亡日期严格晚于放款日期、且早于贷款存续期结束（结清日期；
+  无结清日期而仍有余额的，取到期日期与数据日期中较晚者，否则取到期日期）：
+  借款人在贷款期间死亡，需由家庭处理还款；
+- 警告（死亡日期不详）：人员状态为“死亡”但人员变动日期为空，无法判断死亡是否在放款之前。
+
+贷款结束后才死亡的不算问题。无法识别的日期不作判断（另作为数据问题报告）。
+人员状态在 NFKC 规范化并去除空白后比较。本规则需要花名册的“人员状态”和“人员变动日期”两
+列。
 
 ## Why it matters
-Only a living registered member of working age can borrow and sign (银保监发〔2019〕24号);
-a loan in a dead person's name is the clearest sign of a loan taken by someone else
-(冒名贷款) or of a forged contract written to claim subsidy (财政贴息). A borrower who dies
-during the loan leaves a debt the household, the bank and the county's
-risk-compensation fund (风险补偿金) must settle, often by insurance or write-off.
+只有在世的在册家庭成员、且处于劳动年龄的，才能借款和签字（银保监发〔2019〕24号）；
+以已故人员名义放款，是冒名贷款或伪造合同套取财政贴息最明显的迹象。借款人在贷款期间死亡，
+留下的债务需由家庭、承贷银行和县风险补偿金处理，通常通过保险理赔或核销解决。
 
 ## How to fix
-Check the death record (死亡证明, 户籍注销) with the village and the police station. A
-status or date keyed wrongly: correct it in the poverty information system. A loan
-made after the death: find out who borrowed and signed; report it to the county office.
-A death during the loan: the bank and the township agree with the household how it is
-repaid (heirs, insurance) or start the risk-compensation procedure. For an unknown
-date, fill in 人员变动日期 and run the check again.
+会同村委会和派出所核实死亡记录：录错的在扶贫信息系统更正；
+死亡后放款的查清谁借款签字并报县扶贫办；贷款期间死亡的商定还款或启动风险补偿。
+
+核实依据为死亡证明、户籍注销记录。死亡后放款的，查清实际借款人和签字人，报县扶贫办。
+贷款期间死亡的，由承贷银行、乡镇与家庭商定还款方式（继承人偿还、保险理赔），
+或启动风险补偿程序。死亡日期不详的，补填人员变动日期后重新运行检查。
 """
 
 import polars as pl

@@ -1,26 +1,22 @@
-"""即将到期预警: a loan with a balance falling due within the warning window.
+"""即将到期预警：仍有余额、将在预警期内到期的贷款。
 
 ## What it flags
-Every loan that still has a balance (贷款余额 > 0) and whose effective due date (the
-extended due date 展期到期日 when there is one, else 到期日期) falls between the data date
-(数据日期) and the data date plus the policy's `due_soon_days` (90 days), both days
-included. A loan due on the data date is here, not among the overdue loans: it becomes
-overdue the day after. One case per loan; together they are the 到期台账, the register
-of loans coming due.
+仍有余额（贷款余额 > 0），且有效到期日（有展期的取展期到期日，否则取到期日期）
+在数据日期至数据日期加 `due_soon_days`（90 天）之间的每笔贷款，首尾两天都包括在内。
+到期日正好是数据日期的贷款列在这里，不算逾期：到期次日才算逾期。每笔贷款一条问题，
+合起来就是到期台账。
 
 ## Why it matters
-The county plan (陇川县2020年扶贫小额信贷实施方案 §八) asks townships and banks to survey
-the loans coming due (对今后一段时期即将到期的贷款，进行全面摸底，建立台账), to know the
-local repayment season and to act before loans fall overdue (到期督查, 提前预警).
-银保监发〔2019〕24号 lets a household in temporary difficulty extend (展期) or renew (续贷)
-a loan, but only when it is arranged before the due date; an overdue loan loses its
-interest subsidy (财政贴息) and marks the household's credit record.
+县实施方案（陇川县2020年扶贫小额信贷实施方案 §八）要求乡镇和银行“对今后一段时期即将到期
+的贷款，进行全面摸底，建立台账”，掌握本地的还款时段，在贷款逾期前采取措施（到期督查、
+提前预警）。银保监发〔2019〕24号允许暂时困难的农户办理展期或续贷，但须在到期前办理；
+贷款一旦逾期，就不再享受财政贴息，并影响农户信用记录。
 
 ## How to fix
-Nothing is wrong yet: this is a reminder. Tell the household its due date, check with the
-bank (承贷银行) that the repayment is on its way, and for a household in difficulty help it
-apply for an extension or a renewal before the date. Record the step taken; the case
-disappears once the loan is repaid or its due date moves out of the window.
+提示性问题：告知农户到期日，与承贷银行确认还款安排；确有困难的在到期前协助申请展期或续
+贷，并记录采取的措施。
+
+目前尚无违规。贷款还清，或到期日移出预警期后，该问题自动消失。
 """
 
 import datetime as dt

@@ -1,21 +1,18 @@
-"""重复录入: a loan recorded twice.
+"""重复录入：同一笔贷款被录入两次。
 
 ## What it flags
-As an error, a 借据号 (loan_id) that appears on more than one row of the register: it
-is one loan for every other rule, and the case lists the rows. As a warning, two
-different loan_ids with the same borrower ID, amount and disbursement date: perhaps
-one loan keyed in twice under two numbers, perhaps two real loans.
+错误：同一借据号（`loan_id`）在贷款台账中出现在多行；其他规则都把它当作一笔贷款，
+问题中列出这些行。警告：两个不同的借据号，借款人身份证号、贷款金额和放款日期都相同：
+可能是同一笔贷款以两个编号重复录入，也可能确是两笔贷款。
 
 ## Why it matters
-A loan counted twice inflates the county's balance, the 贴息 claimed from the budget
-and the household's total; the plan (§八) asks for exact data (做到数据真实). Two loans
-of the same amount on the same day to one person are also the pattern of a forged
-contract written to claim subsidy.
+一笔贷款重复计算，会虚增全县贷款余额、向财政申请的贴息和该户的贷款总额；
+县实施方案（§八）要求做到数据真实。同一人同一天两笔金额相同的贷款，
+也是伪造合同套取贴息的典型特征。
 
 ## How to fix
-For a repeated 借据号, delete the extra row in the bank's export (or correct its
-number if it is a different loan). For the warning, pull both contracts: if they are
-one loan, delete one record; if two, the household is also a 一户多贷 case.
+借据号重复的删除银行导出中的多余行（系另一笔贷款的更正其编号）；警告类调取两份合同，
+系同一笔的删除一条，确为两笔的同时按一户多贷处理。
 """
 
 import polars as pl

@@ -1,27 +1,24 @@
-"""贷款户重名: borrowers of one village who share a name under different IDs.
+"""贷款户重名：同一村中姓名相同、身份证号不同的借款人。
 
 ## What it flags
-Borrowers in the same township and village (the roster's, when the borrower is in it)
-whose names on the loans are the same after normalisation (the middle dot of minority
-names aside) while their valid ID numbers differ. One case per group of namesakes,
-listing all their loans, each ID with its household and loans. This is a case for
-verification, not an accusation: Jingpo and Dai names repeat a lot within a village
-(排麻干, 岳麻诺: a clan surname and a birth-order name), so most groups are different
-people who happen to share a name.
+同一乡镇、同一村（借款人在花名册中的，按花名册的乡镇和村）中，
+贷款上的姓名规范化后相同（少数民族姓名中的间隔点不计）而有效身份证号码不同的借款人。
+每组重名人员一条问题，列出其全部贷款，以及每个身份证号对应的户和贷款。这是待核实事项，
+不是违规认定：景颇族、傣族姓名在一个村内重复很多（如排麻干、岳麻诺，
+由家族姓氏和排行名组成），多数重名组确是恰好同名的不同人员。
 
 ## Why it matters
-The county's plan (陇川县2020年扶贫小额信贷实施方案 §八) names 贷款贫困户重名 first among
-the anomalies to check: a namesake is where a loan ends up under the wrong person —
-a clerk picking the wrong 排麻干 from the roster, one person borrowing twice under a
-relative's ID, or a loan in the name of someone who never applied (冒名). The loan must
-go to the household that applies, signs and uses it (户借、户用、户还; 银保监发〔2019〕24号).
+县实施方案（陇川县2020年扶贫小额信贷实施方案 §八）把“贷款贫困户重名”列为需核查的异常之
+首：重名正是贷款容易记错人的地方——经办人员从花名册中选错了“排麻干”，
+一人借用亲属的身份证号再次借款，或以从未申请的人的名义放款（冒名）。贷款必须由申请、
+签字并使用贷款的那一户承担（户借、户用、户还；银保监发〔2019〕24号）。
 
 ## How to fix
-For each borrower of the group, check that the ID on the loan is the borrower's own
-(身份证原件), that the household number (户编号) is the borrower's household, and that
-the contract was signed by that person. Record "已核实，系不同人员" when they are
-different people; correct the ID or household where a loan was booked to the wrong
-namesake.
+逐一核对每名借款人的身份证原件、户编号和合同签字人；系不同人员的注明“已核实，
+系不同人员”；贷款记到同名他人名下的更正身份证号或户编号。
+
+核对要点：贷款上的身份证号是否为借款人本人的，户编号是否为借款人所在的户，
+合同是否由本人签字。
 """
 
 import polars as pl

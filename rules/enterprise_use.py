@@ -1,30 +1,28 @@
-"""户贷企用: household loans handed on to a company or cooperative.
+"""户贷企用：农户贷款转交企业或合作社使用。
 
 ## What it flags
-As an error, every loan whose usage mode (使用方式) is one of the policy's
-`enterprise_usage_modes` (by default 户贷企用, 户贷社管, 分贷统还), or whose purpose
-(贷款用途) contains one of `enterprise_purpose_keywords` (入股, 分红, 转贷, 指标交换,
-企业使用); one case per loan. As a warning, a cluster of `enterprise_cluster_min` (10)
-or more loans in one village (the roster's township and village of the borrower) with
-the same disbursement date, amount and purpose: the pattern of loans taken in bulk for
-one enterprise even when the register calls them 自主发展; one case per cluster. A loan
-can be in both (its own error and its cluster's warning). Texts are compared after NFKC
-and white-space removal. Each part runs when its column is in the input: the usage
-mode part needs 使用方式, the purpose part and the cluster need 贷款用途.
+错误：使用方式属于政策参数 `enterprise_usage_modes`（默认为户贷企用、户贷社管、
+分贷统还）之一，或贷款用途包含 `enterprise_purpose_keywords` 中任一词语（入股、分红、
+转贷、指标交换、企业使用）的每笔贷款，每笔一条问题。
+
+警告：同一村（按花名册中借款人的乡镇和村）内放款日期、
+贷款金额和贷款用途都相同的贷款达到 `enterprise_cluster_min`（10）笔及以上：
+即使台账写的是“自主发展”，这也是为一家企业批量贷款的特征；每组一条问题。
+
+一笔贷款可以同时出现在两类问题中（本身的错误和所在组的警告）。
+文字在 NFKC 规范化并去除空白后比较。各部分在输入中有相应列时才运行：
+使用方式部分需要“使用方式”列，用途部分和批量放款部分需要“贷款用途”列。
 
 ## Why it matters
-The loan is the household's: 户借、户用、户还. Lending it on to a company or cooperative
-(户贷企用, 分贷统还, 入股分红, 转贷, 指标交换) left households owing loans whose returns never
-came; 银保监发〔2019〕24号 bans it for new loans and requires the existing ones to be
-cleared up. The household still carries the debt and the credit record.
+贷款属于农户：户借、户用、户还。把贷款转给企业或合作社使用（户贷企用、分贷统还、
+入股分红、转贷、指标交换），曾使许多农户背上拿不到收益的债务；
+银保监发〔2019〕24号禁止新增此类贷款，并要求清理存量。债务和信用记录仍由农户承担。
 
 ## How to fix
-For each error, the township confirms with the household, the enterprise or
-cooperative and the lending bank who holds and uses the money; a loan used by an
-enterprise is brought back to the household's own production or recovered from the
-enterprise when due, under a written agreement, and reported to the county office.
-For a cluster, check the contracts and the households: if each household really uses
-its own loan, record the facts (and correct the purpose if it was written in bulk).
+向农户、企业（合作社）和承贷银行核实资金由谁持有和使用：企业使用的，签订书面协议，
+收回农户自用或到期由企业归还，并报县扶贫办。
+
+批量放款的警告：核对合同和农户，确为各户自用的，记录核实情况；用途系批量填写的予以更正。
 """
 
 import polars as pl

@@ -1,23 +1,20 @@
-"""身份证号码错误: an ID number, in either table, that is not a valid resident ID.
+"""身份证号码错误：花名册或贷款台账中不是有效居民身份证号码的号码。
 
 ## What it flags
-Every roster person and every loan whose ID number, after normalisation (NFKC, no
-spaces, upper-case X, 15-digit legacy numbers upgraded to 18), is not a valid
-GB 11643-1999 number. The case says which part is wrong: length, characters, birth
-date (not a real date, before 1900 or after the data date), the ISO 7064 MOD 11-2
-check character, or Excel damage (scientific notation such as `5.33124E+17`, or the
-last three digits turned to `000`: Excel keeps only 15 significant digits).
+花名册中的每个人员和每笔贷款，其身份证号码规范化后（NFKC、去除空格、
+末位 x 改为大写 X、15 位旧号码升为 18 位）不是符合 GB 11643-1999 的有效号码。
+问题中说明错在哪里：位数、字符、出生日期（不是真实日期、
+早于 1900 年或晚于数据日期）、ISO 7064 MOD 11-2 校验码，或被 Excel 损坏（科学计数法，
+如 `5.33124E+17`；或末三位变成 `000`：Excel 只保留 15 位有效数字）。
 
 ## Why it matters
-Every check of eligibility (建档立卡身份), household (一户多贷) and identity rests on the
-ID; the county's plan (陇川县2020年方案 §八) blames careless data entry in townships and
-banks for many of the anomalies. An ID damaged by Excel cannot be repaired from the
-file: the lost digits are gone.
+建档立卡身份、一户多贷和身份核对等各项检查都以身份证号码为依据；
+县实施方案（陇川县2020年方案 §八）指出，许多异常源于乡镇和银行录入数据不认真。
+被 Excel 损坏的号码无法从文件中恢复：丢失的数字已经找不回来。
 
 ## How to fix
-Check the ID against the person's resident ID card or household register (户口簿) and
-correct it in the bank's system or the poverty information system. For Excel damage,
-re-export the column as text from the source system; never guess the lost digits.
+对照居民身份证或户口簿核对号码，在银行系统或扶贫信息系统中更正；Excel 损坏的号码从源系统
+按文本重新导出，不得猜补。
 """
 
 import polars as pl

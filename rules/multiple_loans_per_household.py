@@ -1,31 +1,26 @@
-"""一户多贷: a household with two loans active at the same time.
+"""一户多贷：同一户同时有两笔贷款未结清。
 
 ## What it flags
-Every loan whose active period overlaps that of another loan of the same household:
-two loans overlap when each starts before the other ends. A loan's active period is
-`[disbursement_date, end)`, where end is the settlement date (结清日期), else for a loan
-with a balance the later of its due date and the data date, else its due date; so a
-loan repaid on the day the next one is disbursed (续贷, back to back) does not overlap
-it. Two loans of the same person count, as do loans of two members of one household
-(the roster's 户编号); a borrower not in the roster is a household of its own. One case
-per household, with the overlapping pairs, the period each pair overlaps, and the
-members who borrowed.
+存续期与同户另一笔贷款重叠的每笔贷款：两笔贷款各自的开始日期都早于对方的结束日期，
+即为重叠。贷款存续期为 `[disbursement_date, end)`（含放款日期，不含结束日期），
+结束日期 end 为结清日期；无结清日期的，有余额的贷款取到期日期与数据日期中较晚者，
+否则取到期日期。因此，在下一笔放款当天还清的贷款（续贷，前后衔接）不算重叠。
+同一人的两笔贷款算，同户（花名册户编号）两名成员的贷款也算；
+不在花名册中的借款人单独成户。每户一条问题，列出重叠的贷款对、
+每对重叠的期间和借款的成员。
 
 ## Why it matters
-Poverty microcredit is granted per household: 户借、户用、户还, at most 5万元 for the
-household (银监发〔2017〕42号, 银保监发〔2019〕24号). A household may borrow again once it
-has repaid (续贷/复贷), but not hold two subsidised loans at once: the second loan is
-outside the policy, draws a double interest subsidy (财政贴息) and often hides money
-lent on to someone else. The county plan (陇川县2020年扶贫小额信贷实施方案 §八) lists
-一户多人贷 among the anomalies to check.
+扶贫小额信贷按户发放：户借、户用、户还，每户不超过5万元（银监发〔2017〕42号、
+银保监发〔2019〕24号）。农户还清后可以再次借款（续贷/复贷），
+但不能同时持有两笔贴息贷款：第二笔贷款不符合政策，重复享受财政贴息，
+还常常掩盖把钱转借他人的情况。县实施方案（陇川县2020年扶贫小额信贷实施方案 §八）
+将“一户多人贷”列为需核查的异常。
 
 ## How to fix
-Pull the contracts of the loans listed. Where a loan was in fact repaid before the next
-was granted, have the bank correct the settlement date; where a member was booked to the
-wrong household, correct the household number (户编号). Where the household really holds
-two loans at once, the bank and the township agree how the extra loan is repaid or taken
-out of the subsidised programme; where one person appears twice, check also for a loan
-keyed in twice (重复录入).
+调取所列贷款合同：前笔已结清的由银行更正结清日期；户编号错的更正户编号；确属同时多笔的，
+由银行与乡镇商定多出贷款的偿还或移出贴息范围。
+
+同一人重复出现的，同时核查是否重复录入。
 """
 
 import polars as pl

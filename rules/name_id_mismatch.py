@@ -1,32 +1,28 @@
-"""姓名与身份证号不符: a loan recorded under a name that is not the ID holder's.
+"""姓名与身份证号不符：贷款登记的借款人姓名不是该身份证号持有人的姓名。
 
 ## What it flags
-A loan whose borrower ID number is valid and belongs to a roster member, while the
-borrower name on the loan (借款人姓名) is not that member's name. Names are compared
-after normalisation (full-width/half-width, spaces and zero-width characters, the
-middle-dot variants of minority names); a name that differs only by the middle dot
-(排·麻干 / 排麻干) is the same name. One case per ID and recorded name, with all its
-loans. The evidence grades the difference: 同音 (the same toneless pinyin, e.g.
-张伟/张玮), 形近字 (a similar-shape character such as 王/玉, 未/末), one character
-added or dropped, 近音 (n/l, zh/z … as dialect speakers confuse them), and whether the
-name on the loan is another member of the same household (the loan keyed under a
-family member's ID, usually the head's). A name with none of these signals is a
-different person: a wrong ID, or a loan taken in someone else's name (冒名).
+借款人身份证号码有效且属于花名册中的某一成员，而贷款上的借款人姓名与该成员姓名不同的贷
+款。姓名经规范化后比较（全角/半角、空格和零宽字符、少数民族姓名间隔点的各种写法）；
+只差间隔点的姓名（排·麻干 / 排麻干）视为同名。每个身份证号与登记姓名的组合一条问题，
+列出其全部贷款。
+
+证据中标明差异类型：同音（不计声调的拼音相同，如 张伟/张玮）、形近字（如 王/玉、
+未/末）、多一字或少一字、近音（n/l、zh/z 等方言易混的读音），
+以及贷款上的姓名是否为同户另一成员（贷款登记在家庭成员、通常是户主的身份证号下）。
+没有任何上述特征的，是另一个人：身份证号错误，或冒用他人名义借款（冒名）。
 
 ## Why it matters
-The loan must be made to the registered household member who applies, signs and
-uses it (户借、户用、户还; 银保监发〔2019〕24号). A name that does not match the ID breaks
-every check that rests on the ID — eligibility (非建档立卡户获贷), one loan per household,
-age — and is the mark of impersonation (冒名贷款). The county's plan (陇川县2020年方案
-§八) blames most anomalies on careless entry by townships and banks: a homophone or
-similar-shape character typed by a clerk is the common case.
+贷款必须发放给申请、签字并使用贷款的在册家庭成员（户借、户用、户还；
+银保监发〔2019〕24号）。姓名与身份证号不符，会使所有以身份证号为依据的检查失效——建档立卡
+身份（非建档立卡户获贷）、一户一贷、年龄——也是冒名贷款的标志。
+县实施方案（陇川县2020年方案 §八）将多数异常归因于乡镇和银行录入不认真：
+经办人员录入同音字或形近字是最常见的情况。
 
 ## How to fix
-Compare the loan contract's signature and the borrower's resident ID card (身份证) and
-household register (户口簿) with both records. A clerk's typo (同音字/形近字): correct the
-name in the bank's system or in the poverty information system, whichever is wrong.
-A loan keyed under a family member's ID: correct the borrower ID. A different person:
-find out who borrowed and signed; report impersonation to the county office.
+核对借款合同签字、借款人身份证和户口簿：同音字、形近字等录入错误的在出错的系统中更正姓
+名；用家庭成员身份证号登记的更正借款人身份证号；冒名的报县扶贫办。
+
+确为另一个人的，查清实际借款人和签字人；属冒名贷款的报告县扶贫办。
 """
 
 import polars as pl
