@@ -1,32 +1,31 @@
-"""非建档立卡户获贷: a loan to a person who was not an eligible registered household's.
+"""非建档立卡户获贷：借款人不属于符合条件的建档立卡户。
 
 ## What it flags
-Every loan, one case each, for any of these reasons (statuses and dates are those of
-the borrower's own row in the household roster, 建档立卡户人员花名册):
-- the borrower's ID number is valid but not in the roster (不在花名册); an invalid ID
-  is a 身份证号码错误 case instead;
-- the household is 已剔除 (removed from the register) and its 剔除日期 is empty, or on
-  or before the disbursement date (removed the day after the loan: eligible);
-- the household's 纳入日期 (registered_date) is after the disbursement date;
-- the household is 边缘户 or 监测户 and the loan was disbursed before
-  `monitored_eligible_from` (2020-07-01).
-已脱贫 households stay eligible (脱贫不脱政策). Statuses are compared after NFKC and
-white-space removal. A date that cannot be read is never judged. The 剔除日期 and
-纳入日期 checks need those roster columns and are left out when the roster lacks them.
+符合下列任一情形的每笔贷款，每笔一条问题（人员状态和日期均取借款人本人在建档立卡户人员花
+名册中的记录）：
+- 借款人身份证号码有效，但不在花名册中（不在花名册）；号码无效的作为“身份证号码错误”报
+  告；
+- 该户已剔除，且剔除日期为空，或在放款日期当天或之前（放款次日才剔除的，
+  放款时仍符合条件）；
+- 该户纳入日期（`registered_date`）晚于放款日期；
+- 该户为边缘户或监测户，且放款日期早于 `monitored_eligible_from`（2020-07-01）。
+
+已脱贫户仍符合条件（脱贫不脱政策）。人员状态在 NFKC 规范化并去除空白后比较。
+无法识别的日期不作判断。剔除日期和纳入日期的检查需要花名册中的相应列，
+缺列时不做这两项检查。
 
 ## Why it matters
-扶贫小额信贷 is for registered poor households (建档立卡贫困户; 国开办发〔2014〕78号,
-银保监发〔2019〕24号), including those that exited (已脱贫) and, from July 2020
-(银保监发〔2020〕28号), near-poor households under 返贫 monitoring (边缘户/监测户). A loan to
-anyone else takes subsidy (财政贴息) and the county's risk fund from those it is for; the
-county plan (陇川县2020年扶贫小额信贷实施方案 §八) names 非贫困户获贷 among the anomalies.
+扶贫小额信贷面向建档立卡贫困户（国开办发〔2014〕78号、银保监发〔2019〕24号），
+包括已脱贫户；自2020年7月起（银保监发〔2020〕28号）也包括纳入防返贫监测的边缘户、
+监测户。向其他人放款，挤占了本应给予这些农户的财政贴息和县风险补偿金；
+县实施方案（陇川县2020年扶贫小额信贷实施方案 §八）将“非贫困户获贷”列为需核查的异常。
 
 ## How to fix
-Check the borrower's status and dates in the poverty information system
-(全国扶贫开发信息系统) with the village. A record keyed wrongly (ID number, dates, status):
-correct it in the bank's system or the roster. A borrower really not eligible on the
-disbursement date: the township reports it to the county office; the subsidy stops and
-the loan is converted to an ordinary loan or recovered as the county decides.
+会同村委会在全国扶贫开发信息系统核实借款人身份、户状态和日期：录入错误的予以更正；
+放款时确不符合条件的报县扶贫办，停止贴息，转为普通贷款或收回。
+
+录入错误（身份证号、日期、状态）在银行系统或花名册中更正。放款日确不符合条件的，
+由乡镇报县扶贫办，停止贴息，按县里决定转为普通贷款或收回贷款。
 """
 
 import polars as pl

@@ -1,27 +1,25 @@
-"""非生产性用途: a loan whose recorded purpose is not household production.
+"""非生产性用途：登记的贷款用途不属于农户生产经营。
 
 ## What it flags
-Every loan whose purpose (贷款用途) contains a word of the policy's non-productive list
-(`non_productive_keywords`; by default 建房, 修房, 购房, 装修, 购车, 买车, 消费, 生活,
-家电, 家庭用品, 理财, 婚, 丧, 治病, 医疗, 看病, 上学, 学费, 还债, 还旧贷, 借新还旧).
-The purpose and the words are compared after NFKC and the removal of white space;
-the match is a plain "contains": 结婚 contains 婚, while 购买货车跑运输 (a lorry for
-haulage, 流通) contains neither 购车 nor 买车 and 修建牛圈 (a cattle shed) is not 建房.
-One case per loan; the evidence lists the words found.
+贷款用途包含政策非生产性词表（`non_productive_keywords`；默认为 建房、修房、购房、装修、
+购车、买车、消费、生活、家电、家庭用品、理财、婚、丧、治病、医疗、看病、上学、学费、
+还债、还旧贷、借新还旧）中任一词语的每笔贷款。用途和词语都在 NFKC 规范化并去除空白后比
+较；匹配方式是简单的“包含”：“结婚”包含“婚”，而“购买货车跑运输”（流通）
+既不包含“购车”也不包含“买车”，“修建牛圈”也不是“建房”。每笔贷款一条问题，
+证据中列出匹配到的词语。
 
 ## Why it matters
-扶贫小额信贷 is for household production only (种植、养殖、农副产品加工、流通): 银监发〔2017〕42号
-and 银保监发〔2019〕24号 forbid its use for 结婚、建房、理财、购置家庭用品 and other
-non-productive spending, and county rules add 购房、买车、还债、上学、看病、吃喝消费. A misused
-loan loses its interest subsidy (财政贴息); the county plan (陇川县2020年扶贫小额信贷实施方案
-§八) names 小额信贷非生产性支出 among the anomalies to clear.
+扶贫小额信贷只能用于农户生产经营（种植、养殖、农副产品加工、流通）：
+银监发〔2017〕42号和银保监发〔2019〕24号禁止用于结婚、建房、理财、
+购置家庭用品等非生产性支出，县里的规定还包括购房、买车、还债、上学、看病、吃喝消费。
+挪作他用的贷款不再享受财政贴息；县实施方案（陇川县2020年扶贫小额信贷实施方案 §八）
+将“小额信贷非生产性支出”列为需清理的异常。
 
 ## How to fix
-Visit the household with the village and the lending bank: find out what the money
-was really spent on. Where the register's purpose was only written loosely (the loan
-did go to production), have the bank correct 贷款用途 with the evidence. Where the money
-went to non-productive use, the township reports it to the county office: the
-subsidy stops and the loan is recovered or converted as the county decides.
+会同村委会和承贷银行入户核实资金实际用途：实际用于生产、仅登记不规范的，
+凭证据由银行更正贷款用途；确用于非生产性支出的报县扶贫办，停止贴息。
+
+确用于非生产性支出的，由乡镇报县扶贫办，按县里决定收回贷款或转为普通贷款。
 """
 
 import polars as pl

@@ -1,34 +1,29 @@
-"""超额贷款: a loan, or a household's loans at one time, above the limit.
+"""超额贷款：单笔贷款或一户同一时间的贷款合计超过限额。
 
 ## What it flags
-Two forms, both errors:
+两种情形，均为错误：
 
-- a loan whose amount (贷款金额) is above the policy's `max_amount` (50,000 yuan); one
-  case per loan;
-- a household whose loans active at one instant add up to more than `max_amount`. The
-  sum is taken on the day each loan starts, over the loans' active periods
-  `[disbursement_date, end)` (end: the settlement date, else for a loan with a balance
-  the later of its due date and the data date, else its due date), so a loan repaid on
-  the day the next one starts does not count twice. One case per household, listing
-  every loan active at an instant the sum is over the limit, with the peak sum, its
-  date and the loans behind it.
+- 贷款金额超过政策参数 `max_amount`（50,000 元）的贷款，每笔一条问题；
+- 同一时刻存续的贷款合计超过 `max_amount` 的农户。在每笔贷款开始的当天计算合计，
+  贷款存续期为 `[disbursement_date, end)`（end 为结清日期；无结清日期的，
+  有余额的贷款取到期日期与数据日期中较晚者，否则取到期日期），
+  因此在下一笔放款当天还清的贷款不重复计算。每户一条问题，列出合计超限时存续的每笔贷款，
+  以及合计的峰值、峰值日期和构成峰值的贷款。
 
-A household whose only loan above the limit is that one loan alone gets just the
-per-loan case, not a second household case. The household is the roster's household of
-the borrower; a borrower not in the roster is a household of its own.
+户内超限仅由单独一笔超额贷款造成的，只报单笔问题，不再另报户问题。
+户按借款人在花名册中的户确定；不在花名册中的借款人单独成户。
 
 ## Why it matters
-The limit is per household: 5万元以下 (国开办发〔2014〕78号, 银监发〔2017〕42号, restated in
-银保监发〔2019〕24号). A larger loan, or several loans that together pass the limit, is
-outside the policy: the excess earns no interest subsidy (财政贴息) and is not covered by
-the risk-compensation fund (风险补偿金). The county plan (陇川县2020年扶贫小额信贷实施方案
-§八) lists 贫困户超额贷款 among the anomalies to check.
+限额按户计算：5万元以下（国开办发〔2014〕78号、银监发〔2017〕42号，
+银保监发〔2019〕24号重申）。单笔超额，或几笔合计超过限额，都不符合政策：
+超出部分不享受财政贴息，也不在风险补偿金的保障范围内。县实施方案（陇川县2020年扶贫小额信
+贷实施方案 §八）将“贫困户超额贷款”列为需核查的异常。
 
 ## How to fix
-Pull the loan contracts. Where the amount was keyed in wrongly, have the bank correct it.
-Where the household really borrowed more than the limit, the bank recovers the excess
-or moves it out of the subsidised programme, and the county stops the subsidy on it;
-where a second loan was granted before the first was repaid, see also 一户多贷.
+调取借款合同：金额录错的由银行更正；确属超额的由银行收回超出部分或移出贴息范围，
+县里停止对超出部分贴息。
+
+前一笔未还清又发放第二笔的，同时按一户多贷处理。
 """
 
 import polars as pl

@@ -1,30 +1,25 @@
-"""逾期贷款: a loan with a balance after its (extended) due date.
+"""逾期贷款：过了到期日（有展期的为展期到期日）仍有余额的贷款。
 
 ## What it flags
-Every loan that still has a balance (贷款余额 > 0) on the data date (数据日期) when the
-data date is later than its effective due date: the extended due date (展期到期日) when
-the loan was extended, else its due date (到期日期). A loan is overdue from the day after
-it falls due; one due on the data date itself is due, not overdue (see 即将到期预警).
-One case per loan, with the days overdue and the bucket: 1–30, 31–90, 91–180 or more
-than 180 days. The balance decides: a loan with a settlement date (结清日期) that still
-shows a balance is overdue as well, and the case says the two fields disagree.
+在数据日期仍有余额（贷款余额 > 0），且数据日期晚于有效到期日的每笔贷款：
+有展期的以展期到期日为准，否则以到期日期为准。贷款从到期次日起逾期；
+到期日正好是数据日期的贷款属于到期而非逾期（见“即将到期预警”）。每笔贷款一条问题，
+注明逾期天数和区间：1–30 天、31–90 天、91–180 天或 180 天以上。以余额为准：
+有结清日期但仍有余额的贷款同样算逾期，问题中注明这两个字段互相矛盾。
 
 ## Why it matters
-《贷款通则》第十二条: a loan not repaid when due and without an approved extension is
-overdue from the next day. An overdue poverty loan loses its interest subsidy (财政贴息),
-draws on the county's risk-compensation fund (风险补偿金) and marks the household's
-credit record; 银保监发〔2019〕24号 asks counties to keep overdue risk under control, and in
-2018 the national poverty office called in the provinces whose counties had overdue rates
-above 3%. The county plan (陇川县2020年扶贫小额信贷实施方案 §八) names 信贷逾期 among the
-anomalies to clear; the county report raises an alert for every township whose overdue
-rate by balance is above the policy's warning line.
+《贷款通则》第十二条：贷款到期不能偿还、又未获准展期的，从到期次日起为逾期贷款。
+扶贫小额信贷逾期后不再享受财政贴息，要动用县风险补偿金，并影响农户信用记录；
+银保监发〔2019〕24号要求各县控制逾期风险，2018年国务院扶贫办约谈了所辖县逾期率超过3%的省
+份。县实施方案（陇川县2020年扶贫小额信贷实施方案 §八）将“信贷逾期”列为需清理的异常；
+县级报告对按余额计算的逾期率超过预警线 `overdue_rate_alert` 的每个乡镇发出预警。
 
 ## How to fix
-Visit the household with the lending bank (承贷银行): find out why it has not repaid
-(a failed project, illness, migrant work), agree a repayment plan, or, where the policy
-allows, an extension (展期) or a renewed loan (续贷); for a household that cannot repay,
-start the risk-compensation procedure. Where the loan was in fact repaid or extended,
-have the bank correct the balance, settlement date or extended due date in its system.
+会同承贷银行入户了解未还原因，制定还款计划，符合政策的办理展期或续贷；
+确实无力偿还的启动风险补偿程序；已还款或已展期的由银行更正数据。
+
+未还原因如项目失败、生病、外出务工等。贷款实际已还清或已展期的，
+由银行在系统中更正贷款余额、结清日期或展期到期日。
 """
 
 import datetime as dt

@@ -1,23 +1,19 @@
-"""利率高于基准: a loan priced above the benchmark rate.
+"""利率高于基准：贷款年利率高于基准利率。
 
 ## What it flags
-Every loan whose annual rate (年利率, percent per year) is above the policy's base rate
-in force on its disbursement date (`base_rates`: the last entry starting on or before
-that date; 4.75% from 2015-10-24 by default). A rate equal to the base rate is fine.
-A rate or a disbursement date that cannot be read is not judged here (it is a data
-finding of its own). One case per loan.
+年利率（年百分比）高于放款日适用的政策基准利率的每笔贷款（`base_rates`：
+取开始日期在放款日期当天或之前的最后一条；默认自 2015-10-24 起为 4.75%）。
+利率等于基准利率的不算问题。无法识别的利率或放款日期不在此判断（另作为数据问题报告）。
+每笔贷款一条问题。
 
 ## Why it matters
-扶贫小额信贷 is lent at the benchmark rate (基准利率放贷; 银监发〔2017〕42号, 银保监发〔2019〕24号)
-and its interest is subsidised by the county budget (财政贴息). A higher rate charges the
-household more than the policy allows and inflates the subsidy claimed: the subsidy is
-computed at the benchmark rate, and the difference falls on the household.
+扶贫小额信贷按基准利率放贷（银监发〔2017〕42号、银保监发〔2019〕24号），
+利息由县财政贴息。利率偏高，使农户负担超出政策允许的利息，并虚增申请的贴息：
+贴息按基准利率计算，高出部分落在农户身上。
 
 ## How to fix
-Check the loan contract's rate with the lending bank. A rate keyed wrongly: have the
-bank correct 年利率 in its system. A loan really priced above the benchmark: the bank
-re-prices it and refunds the excess interest to the household; the township reports
-the case to the county office.
+与承贷银行核对合同利率：录错的由银行更正年利率；确高于基准利率的由银行重新定价并退还多收
+利息，乡镇报县扶贫办。
 """
 
 import polars as pl

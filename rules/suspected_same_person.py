@@ -1,31 +1,29 @@
-"""疑似一人多证: one person carried twice, under two ID numbers.
+"""疑似一人多证：同一人以两个身份证号码登记。
 
 ## What it flags
-Two different valid ID numbers — roster members, and borrowers not in the roster —
-that probably belong to one person: their names are similar (the same, the same
-toneless pinyin such as 张伟/张玮, one similar-shape character such as 王/玉, or one
-character added or dropped) and either they were born the same day in the same
-village, or — in the same township — the first 17 digits of the two IDs differ in one
-digit or in two adjacent digits swapped. A one-character substitution that is neither a homophone nor a
-similar shape does not count: that is how siblings' names differ (张建国/张建军), and
-twins — same birthday, same village, IDs a sequence number apart — must not be taken
-for one person. Neither do namesakes of two townships whose IDs happen to be a digit
-apart: with Jingpo names repeated hundreds of times in a county, such pairs are
-coincidences. One case per pair of IDs, with the loans under either.
+两个不同的有效身份证号码（花名册成员，以及不在花名册中的借款人）很可能属于同一人：
+姓名相近（相同、不计声调的拼音相同如 张伟/张玮、一个形近字如 王/玉、或多一字少一字），
+并且或者两人在同一村、同一天出生，或者在同一乡镇、两个号码的前 17 位只有一位不同或相邻两
+位颠倒。
+
+一个字不同、但既不同音也不形近的不算：兄弟姐妹的名字就是这样区别的（张建国/张建军）；
+双胞胎（同一天出生、同一村、号码只差顺序码）不能当作一个人。不同乡镇的同名人员、
+号码恰好只差一位的也不算：一个县里景颇族姓名重复成百上千次，这样的组合属于巧合。
+每对号码一条问题，列出两个号码名下的贷款。
 
 ## Why it matters
-A person registered twice (an old and a new ID, a mistyped ID entered as a new person)
-counts twice in the roster and can borrow twice: the 5万元 household limit and the one-
-loan rule (银保监发〔2019〕24号) are checked per ID, so a second ID defeats them. The
-national roster's accuracy (精准识别) is the basis of every poverty policy; the county's
-plan (§八) asks townships to clean exactly these data-entry errors.
+同一人登记两次（新旧两个号码，或号码录错后作为新人员录入），在花名册中被计算两次，
+也可以借款两次：每户5万元的限额和一户一贷（银保监发〔2019〕24号）按身份证号检查，
+第二个号码就能绕过这些检查。全国建档立卡信息的准确（精准识别）是各项扶贫政策的基础；
+县实施方案（§八）要求乡镇清理的正是这类录入错误。
 
 ## How to fix
-Check the person's resident ID card and household register (户口簿), or ask the police
-station (派出所) which number is current. If one person: remove or correct the wrong
-ID's roster record in the poverty information system, move its loans to the right ID
-in the bank's system, and check the household's loans against the limit. If two
-people (twins, namesakes): note "已核实，系不同人员".
+核对身份证和户口簿，或向派出所核实哪个号码有效：系一人多证的更正错误号码的记录，
+将其贷款移到正确号码名下；系不同人员的注明“已核实，系不同人员”。
+
+系同一人的：在扶贫信息系统删除或更正错误号码的花名册记录，
+由银行在系统中将其名下贷款移到正确号码，并核查该户贷款合计是否超限。不同人员包括双胞胎、
+同名人员。
 """
 
 import polars as pl

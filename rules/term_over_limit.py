@@ -1,27 +1,22 @@
-"""期限超3年: a loan term, or its extension, longer than the policy allows.
+"""期限超3年：贷款期限或展期期限超过政策规定。
 
 ## What it flags
-Every loan whose due date (到期日期) is later than the disbursement date plus
-`max_term_months` (36) calendar months, and every loan whose extended due date
-(展期到期日) is later than its due date plus the extension limit of 《贷款通则》第十二条:
-the original term T when T is at most `extension_full_term_up_to_months` (12) months,
-else T // 2 months (so 12 months for a 24-month loan, 18 for a 36-month loan). Months
-are calendar months clipped to the month's end (31 Jan + 1 month = 28/29 Feb); T is
-the largest number of whole months from disbursement to the due date. One case per
-loan, naming the term, the limit and the dates compared.
+到期日期晚于放款日期加 `max_term_months`（36）个日历月的每笔贷款，
+以及展期到期日晚于到期日期加《贷款通则》第十二条展期限额的每笔贷款。展期限额：
+原期限 T 不超过 `extension_full_term_up_to_months`（12）个月的，为 T；
+否则为 T // 2 个月（24 个月的贷款为 12 个月，36 个月的贷款为 18 个月）。
+月份按日历月计算，超出月末的取月末（1月31日加 1 个月为 2月28/29日）；T 为放款日期到到期
+日期之间最大的整月数。每笔贷款一条问题，注明期限、限额和所比较的日期。
 
 ## Why it matters
-扶贫小额信贷 is lent for up to 3 years (3年期以内; 银监发〔2017〕42号, 银保监发〔2019〕24号);
-a longer loan is outside the policy and its interest is not to be subsidised for the
-excess. 《贷款通则》第十二条 caps extensions (展期): in total no more than the original term
-for short-term loans, no more than half of it for medium-term loans; an extension
-beyond that hides an overdue loan (逾期) from the county's monitoring.
+扶贫小额信贷期限在3年以内（3年期以内；银监发〔2017〕42号、银保监发〔2019〕24号）；
+期限更长的贷款不符合政策，超出部分不应贴息。《贷款通则》第十二条限制展期：
+短期贷款展期累计不得超过原贷款期限，中期贷款展期累计不得超过原贷款期限的一半；
+超出限额的展期会把逾期贷款隐藏起来，逃避县里的监测。
 
 ## How to fix
-Check the loan contract and the extension agreement (展期协议) with the lending bank.
-A date keyed wrongly: have the bank correct 到期日期 or 展期到期日 in its system. A term
-or extension really beyond the limit: the bank and the township report it to the
-county office, which decides on the subsidy; the excess is treated as overdue.
+与承贷银行核对借款合同和展期协议：日期录错的由银行更正到期日期或展期到期日；
+期限或展期确超规定的报县扶贫办决定贴息处理，超出部分按逾期处理。
 """
 
 import polars as pl

@@ -1,20 +1,18 @@
-"""无法识别的数据: a value that cannot be read (a date, an amount or a rate).
+"""无法识别的数据：无法识别的日期、金额或利率。
 
 ## What it flags
-A row whose date, amount or rate cell holds text that is none of the accepted forms
-(`2019-03-05`, `2019/3/5`, `2019.3.5`, `2019年3月5日`, `20190305`, Excel serial
-numbers; `50,000.00`, `50000元`, `5万`): `2019-02-30`, `五万`, `待定`. The value is kept
-raw and never guessed; the row is still checked by every rule that does not need it,
-and the rules that do need it stay silent on that row (SPEC §2.3).
+日期、金额或利率单元格中的文字不属于任何可接受格式的行（可接
+受：`2019-03-05`、`2019/3/5`、`2019.3.5`、`2019年3月5日`、`20190305`、Excel 日期序
+号；`50,000.00`、`50000元`、`5万`），例如 `2019-02-30`、`五万`、`待定`。原值照原样保留，
+绝不猜测；该行仍接受所有不需要该值的规则检查，
+需要该值的规则对该行不作判断（SPEC §2.3）。
 
 ## Why it matters
-A loan without a readable maturity date cannot be checked for 逾期 or 期限; an amount
-that cannot be read cannot be checked against the 5万元 limit. The plan (§八) asks the
-townships and banks to make the data exact (做到数据真实) before anything else.
+没有可识别到期日的贷款，无法检查是否逾期或期限超限；无法识别的金额，
+无法对照5万元限额检查。县实施方案（§八）要求乡镇和银行首先做到数据真实。
 
 ## How to fix
-Correct the cell in the source system (the bank's loan system or the poverty
-information system) and export again; do not retype it in the spreadsheet only.
+在源系统（银行信贷系统或扶贫信息系统）中更正该单元格后重新导出，不要只在表格里改。
 """
 
 import polars as pl
