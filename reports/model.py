@@ -11,13 +11,13 @@ import calendar
 import datetime as dt
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from pipeline.columns import TABLE_LABELS
-from reports.fixes import fix_short
 from reports.privacy import mask_id, masked_id, masked_text
 from rules import DOC_SECTIONS, REGISTRY, Rule
 
@@ -302,25 +302,48 @@ def verify_groups(cases: pl.DataFrame, mask: bool) -> list[dict]:
     return out
 
 
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def join_lines(lines: list[str]) -> str:
+    """A docstring's wrapped lines as one line: no space where Chinese meets Chinese."""
+    out = ""
+    for line in lines:
+        if out and not (_wide(out[-1]) or _wide(line[0])):
+            out += " "
+        out += line
+    return out
+
+
 def paragraphs(text: str) -> list[dict]:
     """A docstring section as paragraphs and lists, its hard line breaks undone.
 
     Each item: {"text": str} for a paragraph, {"items": [str]} for a `- ` list.
+    A line break inside Chinese text joins without a space.
     """
     out: list[dict] = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         if lines and lines[0].startswith("- "):
-            items: list[str] = []
+            items: list[list[str]] = []
             for line in lines:
                 if line.startswith("- "):
-                    items.append(line[2:])
+                    items.append([line[2:]])
                 elif items:
-                    items[-1] += " " + line
-            out.append({"items": items})
+                    items[-1].append(line)
+            out.append({"items": [join_lines(i) for i in items]})
         elif lines:
-            out.append({"text": " ".join(lines)})
+            out.append({"text": join_lines(lines)})
     return out
+
+
+def fix_short(rule: Rule) -> str:
+    """整改要求: the first paragraph of the rule's `## How to fix`, on one line."""
+    first = paragraphs(rule.section(DOC_SECTIONS[2]))[:1]
+    if not first:
+        return ""
+    return first[0].get("text") or "；".join(first[0]["items"])
 
 
 def rule_docs(result) -> list[dict]:
@@ -337,7 +360,7 @@ def rule_docs(result) -> list[dict]:
             "summary": r.summary,
             "what": paragraphs(r.section(DOC_SECTIONS[0])),
             "why": paragraphs(r.section(DOC_SECTIONS[1])),
-            "fix": paragraphs(r.section(DOC_SECTIONS[2])),
+            "fix": paragraphs(r.section(DOC_SECTIONS[2]))[1:],  # after fix_short
             "fix_short": fix_short(r),
             "params": {p: policy.get(p) for p in r.params},
             "columns": {t: list(c) for t, c in r.columns.items()},

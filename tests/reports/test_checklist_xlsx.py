@@ -14,8 +14,10 @@ import pytest
 from pipeline import store
 from pipeline.checklist_import import import_checklists
 from reports.checklist import CASE_ID_COLUMN, FIRST_CASE_ROW, HEADER_ROW
+from reports.model import fix_short
 from reports.privacy import checklist_names, inside, safe_file_stem
 from reports.render import write_reports
+from rules import BY_ID
 from report_sample import AS_OF, EVIL_TOWNSHIP, FULL_IDS, ID_P2, INJECTED_NAME, sample_result
 
 HEADERS = ["序号", "问题类型", "严重程度", "村", "户编号", "姓名", "脱敏身份证号", "借据号", "金额（元）",
@@ -72,6 +74,7 @@ def test_the_checklist_sheet_has_the_fixed_columns_and_the_data_date(out):
     assert over[COL["借据号"] - 1] == "L3"
     assert over[COL["金额（元）"] - 1] == 60000
     assert over[COL["问题描述"] - 1].startswith("单笔贷款金额60000.00元")
+    assert over[COL["整改要求"] - 1] == fix_short(BY_ID["over_limit"])  # the docstring's, not a copy
     assert over[COL["整改要求"] - 1].startswith("调取借款合同")
     assert over[COL["整改措施"] - 1] is None and over[COL["整改情况"] - 1] is None
     result = sample_result()

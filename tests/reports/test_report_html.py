@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from reports.model import fix_short, paragraphs
 from reports.render import write_reports
-from rules import REGISTRY
+from rules import DOC_SECTIONS, REGISTRY
 from report_sample import AS_OF, FULL_IDS, ID_P2, INJECTED_NAME, SCRIPT_NAME, sample_result
 
 SECTIONS = ("一、数据概况", "二、问题汇总", "三、监测指标", "四、问题明细", "五、待核实", "六、数据质量", "七、规则说明")
@@ -124,6 +125,25 @@ def test_every_rule_is_explained_with_its_parameters(page):
         assert f'id="rule-{rule.id}"' in rules and rule.title in rules
     assert "<code>max_amount</code> = 50000" in rules
     assert "错误" in rules and "警告" in rules and "提示" in rules
+
+
+def test_the_rule_reference_is_the_docstrings_in_chinese(page):
+    rules = page.split("<h2>七、规则说明", 1)[1]
+    for rule in REGISTRY:
+        block = rules.split(f'id="rule-{rule.id}"', 1)[1].split('<div class="rule"', 1)[0]
+        short = html.escape(fix_short(rule), quote=False)
+        assert html.escape(rule.summary, quote=False) in block
+        assert block.count(short) == 1, rule.id  # 整改要求 once, then the rest of How to fix
+        first = paragraphs(rule.section(DOC_SECTIONS[0]))[0]
+        assert html.escape(first.get("text") or first["items"][0], quote=False) in block
+
+
+def test_wrapped_chinese_lines_join_without_a_space():
+    text = "会同承贷银行入户了解未还原因，\n制定还款计划；见 `max_amount`\nand more.\n\n- 第一项，\n  续行\n- second\n  line"
+    assert paragraphs(text) == [
+        {"text": "会同承贷银行入户了解未还原因，制定还款计划；见 `max_amount` and more."},
+        {"items": ["第一项，续行", "second line"]},
+    ]
 
 
 def test_monitoring_is_rendered_whatever_keys_it_has(tmp_path):
