@@ -7,12 +7,14 @@ value of the wrong type or out of range is an InputError naming the file and key
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.normalise import INVISIBLE
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "rules" / "policy.toml"
 
@@ -125,7 +127,7 @@ def _build(data: dict) -> Policy:
         if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
             raise TypeError(f"{key} must be a list of non-empty strings")
         # Compared as the data is (SPEC §3): NFKC, no white space at all.
-        values[key] = tuple("".join(unicodedata.normalize("NFKC", w).split()) for w in words)
+        values[key] = tuple(re.sub(INVISIBLE, "", unicodedata.normalize("NFKC", w)) for w in words)
     values["as_of"] = _date(data["as_of"], "as_of", allow_empty=True)
     values["monitored_eligible_from"] = _date(data["monitored_eligible_from"], "monitored_eligible_from")
     rates = data["base_rates"]

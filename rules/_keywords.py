@@ -1,24 +1,20 @@
 """Keyword and status matching for the use rules (non_productive_use, enterprise_use).
 
 SPEC §3: statuses and keywords are compared after NFKC and whitespace removal. The
-context's text columns are normalised so already (pipeline.normalise.text); the
-policy's lists are normalised here by the very same expression, so a keyword typed
-with a full-width character or a stray space in a county's policy file still matches.
+context's text columns are normalised so already (pipeline.normalise.text), and so are
+the policy's lists when the policy is loaded (pipeline.policy), so a keyword typed with
+a full-width character or a stray space in a county's policy file still matches.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from pipeline.normalise import text
 
 
 def normalised_words(words: tuple[str, ...] | list[str]) -> list[str]:
-    """The policy's words as the data is compared: NFKC, no white space, no blanks, unique."""
-    if not words:
-        return []
-    series = pl.DataFrame({"w": list(words)}, schema={"w": pl.Utf8}).select(text(pl.col("w"))).to_series()
-    return list(dict.fromkeys(w for w in series.to_list() if w))
+    """The policy's words (already NFKC and without white space), blanks dropped, unique."""
+    return list(dict.fromkeys(w for w in words if w))
 
 
 def matched_words(column: pl.Expr, words: tuple[str, ...] | list[str]) -> pl.Expr:
