@@ -230,75 +230,189 @@ def people(ctx) -> pl.DataFrame:
         pl.col("borrower_township").alias("township"), pl.col("borrower_village").alias("village"),
         pl.lit(None, dtype=pl.Utf8).alias("household_id"), "birth_date", pl.lit(False).alias("in_roster"),
     )
+    persons = pl.concat([roster, outside], how="vertical_relaxed")
+    # place and town keys over the distinct (township, village) pairs: a few thousand
+    # regexes instead of one per person
+    places = persons.select("township", "village").unique().with_columns(
+        place_key(pl.col("township"), pl.col("village")).alias("place"),
+        town_key(pl.col("township")).alias("town"),
+    )
     return (
-        pl.concat([roster, outside], how="vertical_relaxed")
-        .with_columns(
-            name_key(pl.col("name")).alias("name_key"),
-            place_key(pl.col("township"), pl.col("village")).alias("place"),
-            town_key(pl.col("township")).alias("town"),
-        )
+        persons.with_columns(name_key(pl.col("name")).alias("name_key"))
         .filter(pl.col("name_key").is_not_null())
+        .join(places, on=["township", "village"], how="left", nulls_equal=True, maintain_order="left")
         .unique(["id_number", "name_key"], keep="first", maintain_order=True)
     )
 
 
+def name_groups(names: pl.Series) -> pl.DataFrame:
+    """name_key → group: the connected groups of the similar-name relation (`similar`),
+    so that two similar names always share a group. Computed over distinct names only.
+
+    Names are linked through keys two similar names share: the toneless pinyin (every
+    combination of a character's name readings: 同音), the name with one position
+    removed together with the 形近字 group of the removed character (形近字), and, for
+    多字/少字, the longer name with one character removed equal to the shorter name.
+    The groups are the components of that graph (minimum-label propagation)."""
+    distinct = names.drop_nulls().unique().sort()
+    frame = pl.DataFrame({"name": distinct}).with_row_index("label")
+    if frame.height == 0:
+        return pl.DataFrame(schema={"name_key": pl.Utf8, "group": pl.UInt32})
+    chars = _chars(frame["name"]).select("name", "pos", "readings")
+    links = pl.concat([_sound_keys(chars), _shape_and_add_drop_keys(frame["name"])])
+    links = links.join(frame, on="name").select("label", "key").unique()
+    labels = frame.select("label", pl.col("label").alias("group"))
+    while links.height:  # each round lowers every group to the least label within reach
+        by_key = links.join(labels, on="label").group_by("key").agg(pl.col("group").min())
+        lowered = (
+            links.join(by_key, on="key").group_by("label").agg(pl.col("group").min().alias("lower"))
+        )
+        new = labels.join(lowered, on="label", how="left").select(
+            "label", pl.min_horizontal("group", "lower").alias("group"))
+        if new.join(labels, on=["label", "group"], how="anti").height == 0:
+            break
+        labels = new
+    return frame.join(labels, on="label").select(pl.col("name").alias("name_key"), "group")
+
+
+def _sound_keys(chars: pl.DataFrame) -> pl.DataFrame:
+    """name → every combination of its characters' readings (同音 names share one)."""
+    readings = chars.explode("readings").select("name", "pos", "readings")
+    combos = readings.filter(pl.col("pos") == 0).select("name", pl.col("readings").alias("key"))
+    for pos in range(1, (chars["pos"].max() or 0) + 1):
+        step = readings.filter(pl.col("pos") == pos).drop("pos")
+        longer = combos.join(step, on="name", how="inner")
+        done = combos.join(step, on="name", how="anti")
+        combos = pl.concat([done, longer.select("name", pl.concat_str("key", pl.lit(" "), "readings").alias("key"))])
+    return combos.select("name", pl.concat_str(pl.lit("S:"), "key").alias("key"))
+
+
+def _deletions(names: pl.Series) -> pl.DataFrame:
+    """name, at (a position), char (the character there) and rest (the name without it)."""
+    frame = pl.DataFrame({"name": names}).with_columns(pl.col("name").str.len_chars().alias("len"))
+    longest = frame["len"].max() or 0
+    return pl.concat([
+        frame.filter(pl.col("len") > at).select(
+            "name", pl.lit(at, dtype=pl.Int64).alias("at"), pl.col("name").str.slice(at, 1).alias("char"),
+            pl.concat_str(pl.col("name").str.slice(0, at), pl.col("name").str.slice(at + 1)).alias("rest"),
+        )
+        for at in range(longest)
+    ], how="vertical")
+
+
+_SHAPE_GROUPS = pl.DataFrame(
+    [(c, g) for g, group in enumerate(SIMILAR_SHAPES) for c in group], schema={"char": pl.Utf8, "shape": pl.Int64},
+    orient="row",
+)
+
+
+def _shape_and_add_drop_keys(names: pl.Series) -> pl.DataFrame:
+    """形近字: name → (position, 形近字 group of the character there, the rest of the name).
+    多字/少字: a name, and each longer name that becomes it with one character removed."""
+    deleted = _deletions(names)
+    shape = deleted.join(_SHAPE_GROUPS, on="char").select(
+        "name", pl.format("H:{}:{}:{}", "at", "shape", "rest").alias("key"))
+    dropped = deleted.filter(pl.col("rest").is_in(names.implode())).select("name", "rest")
+    return pl.concat([
+        shape,
+        dropped.select("name", pl.concat_str(pl.lit("A:"), "rest").alias("key")),
+        dropped.select(pl.col("rest").alias("name"), pl.concat_str(pl.lit("A:"), "rest").alias("key")),
+    ])
+
+
+def _sharing(frame: pl.LazyFrame, on: list[str]) -> pl.LazyFrame:
+    """Pairs of rows of `frame` equal on `on` (both orders, and each row with itself).
+    The rows whose key is unique (nearly all) are dropped first by sorting a hash of the
+    key: one sort is cheaper than hashing every row into a join table."""
+    keyed = frame.with_columns(pl.struct(on).hash().alias("_h")).sort("_h")
+    shared = keyed.filter((pl.col("_h") == pl.col("_h").shift(1)) | (pl.col("_h") == pl.col("_h").shift(-1))).drop("_h")
+    return shared.join(shared, on=on, suffix="_b")
+
+
 def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
-    """ID pairs (id_a < id_b) born the same day in the same village, or whose bodies are
-    one digit or one adjacent transposition apart in the same township (either township
-    unknown: compared): id_a, id_b, same_day_village, id_signal."""
-    dated = persons.filter(pl.col("place").is_not_null() & pl.col("birth_date").is_not_null()).select(
-        "id_number", "place", "birth_date").unique()
+    """ID pairs (id_a < id_b) whose names may be similar (one `name_groups` group) and who
+    were born the same day in the same village, or whose bodies are one digit or one
+    adjacent transposition apart in the same township (either township unknown:
+    compared): id_a, id_b, same_day_village, id_signal."""
+    groups = name_groups(persons["name_key"])
+    keyed = persons.join(groups, on="name_key", how="left").with_columns(
+        pl.col("id_number").str.slice(0, 17).cast(pl.Int64, strict=False).alias("body")
+    )
+    dated = keyed.lazy().filter(pl.col("place").is_not_null() & pl.col("birth_date").is_not_null()).select(
+        "id_number", "place", "birth_date", "group")
     day = (
-        dated.join(dated, on=["place", "birth_date"], suffix="_b")
+        _sharing(dated, ["place", "birth_date", "group"])
         .filter(pl.col("id_number") < pl.col("id_number_b"))
         .select(pl.col("id_number").alias("id_a"), pl.col("id_number_b").alias("id_b"), pl.lit(True).alias("same_day_village"))
         .unique()
+        .collect()
     )
     # The ID path within one township (or where a side's township is unknown): common
     # names (排麻干) make same-name IDs a digit apart across a county a coincidence. An ID
-    # of unknown township is looked for in every township.
-    towns = persons.select(pl.col("id_number").alias("id"), "town").unique("id", keep="first")
+    # of unknown township is looked for in every township. The township of an ID is that
+    # of its first row.
+    sorted_body = keyed["body"].sort()
+    repeated = (sorted_body == sorted_body.shift(1)).any()
+    town = pl.col("town").first().over("body") if repeated else pl.col("town")
+    towns = keyed.select(pl.col("id_number").alias("id"), "body", town.alias("town"), "group")
     known = towns.get_column("town").drop_nulls().unique()
     unknown = towns.filter(pl.col("town").is_null()).drop("town")
     if unknown.height:
         everywhere = pl.DataFrame({"town": known if known.len() else pl.Series([""])})
-        towns = pl.concat([towns.filter(pl.col("town").is_not_null()), unknown.join(everywhere, how="cross")])
+        towns = pl.concat([towns.filter(pl.col("town").is_not_null()), unknown.join(everywhere, how="cross")],
+                          how="diagonal_relaxed")
     near = id_neighbours(towns)
     return day.join(near, on=["id_a", "id_b"], how="full", coalesce=True).with_columns(
         pl.col("same_day_village").fill_null(False)
     )
 
 
+# Each pass hides the body positions a..b (0-based, inclusive) and pairs the bodies that
+# agree on every other position. Consecutive passes overlap by one position, so a pair
+# one digit or one adjacent swap apart agrees outside at least one pass; and each pass
+# keeps enough of the birth date or sequence code that its groups stay small. Four
+# sorted passes replace one hash pass per position (33).
+_HIDDEN = ((0, 6), (6, 10), (10, 13), (13, 16))
+_WEIGHT = [10 ** (16 - i) for i in range(17)]
+
+
 def id_neighbours(ids: pl.DataFrame) -> pl.DataFrame:
-    """Pairs of valid IDs (`ids`: columns id, town) of one town whose 17-digit bodies
-    differ in one digit or one adjacent swap: id_a < id_b, id_signal.
-
-    Each pass masks one position (or sorts one adjacent pair) of the body as an integer
-    and pairs the bodies of one town that then agree: 33 hash passes, linear in the
-    number of IDs; the output grows with the density of IDs in a township.
-    """
-    frame = ids.with_columns(pl.col("id").str.slice(0, 17).cast(pl.Int64, strict=False).alias("body")).drop_nulls("body")
-    bodies = frame.select("town", "body").lazy()
-    weight = [10 ** (16 - i) for i in range(17)]
-    digit = [(pl.col("body") // w) % 10 for w in weight]
-    found = [_same_key(bodies, pl.col("body") - digit[i] * weight[i], f"digit:{i + 1}") for i in range(17)]
-    for i in range(16):
-        low, high = pl.min_horizontal(digit[i], digit[i + 1]), pl.max_horizontal(digit[i], digit[i + 1])
-        key = pl.col("body") - digit[i] * weight[i] - digit[i + 1] * weight[i + 1] + low * weight[i] + high * weight[i + 1]
-        found.append(_same_key(bodies, key, f"swap:{i + 1}-{i + 2}"))
-    pairs = pl.concat(found).collect().unique(["body", "body_b"], keep="first", maintain_order=True)
-    body_id = frame.select("id", "body").unique("body")
-    return (
-        pairs.join(body_id, on="body")
-        .join(body_id.rename({"id": "id_b", "body": "body_b"}), on="body_b")
-        .select(pl.col("id").alias("id_a"), "id_b", "id_signal")
+    """Pairs of IDs (`ids`: columns id, town and optionally group) of one town (and one
+    group) whose 17-digit bodies differ in one digit or one adjacent swap: id_a < id_b,
+    id_signal (`digit:N`, or `swap:N-M` for positions N and N+1, 1-based)."""
+    group = pl.col("group") if "group" in ids.columns else pl.lit(0, dtype=pl.UInt32)
+    body = pl.col("body") if "body" in ids.columns else pl.col("id").str.slice(0, 17).cast(pl.Int64, strict=False)
+    bodies = (
+        ids.lazy()
+        # the township as a number: four hashes and sorts of it below
+        .select("id", pl.col("town").cast(pl.Categorical).to_physical().alias("town"), group.alias("group"),
+                body.alias("body"))
+        .drop_nulls("body")
     )
-
-
-def _same_key(bodies: pl.LazyFrame, key: pl.Expr, signal: str) -> pl.LazyFrame:
-    keyed = bodies.with_columns(key.alias("key")).filter(pl.len().over("town", "key") > 1)
+    passes = []
+    for a, b in _HIDDEN:
+        kept = (pl.col("body") // 10 ** (17 - a)) * 10 ** (16 - b) + pl.col("body") % 10 ** (16 - b)
+        passes.append(
+            _sharing(bodies.with_columns(kept.alias("kept")), ["town", "group", "kept"])
+            .filter(pl.col("body") < pl.col("body_b"))
+            .select("id", "id_b", "body", "body_b")
+        )
+    pairs = pl.concat(passes).unique(["body", "body_b"])
+    digit_a = [(pl.col("body") // w) % 10 for w in _WEIGHT]
+    digit_b = [(pl.col("body_b") // w) % 10 for w in _WEIGHT]
+    differ = [x != y for x, y in zip(digit_a, digit_b)]
+    first = pl.coalesce([pl.when(d).then(pl.lit(i + 1)) for i, d in enumerate(differ)])
+    swapped = pl.any_horizontal([
+        differ[i] & differ[i + 1] & (digit_a[i] == digit_b[i + 1]) & (digit_a[i + 1] == digit_b[i]) for i in range(16)
+    ])
+    n_differ = pl.sum_horizontal([d.cast(pl.Int8) for d in differ])
+    signal = (
+        pl.when(n_differ == 1).then(pl.format("digit:{}", first))
+        .when((n_differ == 2) & swapped).then(pl.format("swap:{}-{}", first, first + 1))
+    )
     return (
-        keyed.join(keyed, on=["town", "key"], suffix="_b")
-        .filter(pl.col("body") < pl.col("body_b"))
-        .select("body", "body_b", pl.lit(signal).alias("id_signal"))
+        pairs.with_columns(signal.alias("id_signal"))
+        .filter(pl.col("id_signal").is_not_null())
+        .select(pl.col("id").alias("id_a"), "id_b", "id_signal")
+        .collect()
     )

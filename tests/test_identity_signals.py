@@ -5,7 +5,9 @@ import pytest
 
 from pipeline.normalise import name
 from rules._common import make_id
-from rules._identity import candidate_pairs, id_neighbours, name_key, name_signals, pinyin_of, place_key
+from rules._identity import (
+    candidate_pairs, id_neighbours, name_groups, name_key, name_signals, pinyin_of, place_key,
+)
 
 
 def signals(a: str, b: str) -> dict:
@@ -100,6 +102,7 @@ def test_candidate_pairs_block_by_village_and_birth_date():
         "place": ["章凤/迭撒", "章凤/迭撒", "章凤/广山", "章凤/迭撒"],
         "town": ["章凤"] * 4,
         "birth_date": pl.Series(["1980-01-01"] * 3 + ["1981-01-01"]).str.to_date(),
+        "name_key": ["排麻干"] * 4,
     })
     found = candidate_pairs(persons)
     assert found.select("id_a", "id_b", "same_day_village", "id_signal").rows() == [
@@ -109,3 +112,31 @@ def test_candidate_pairs_block_by_village_and_birth_date():
 def test_place_key_reads_the_bank_spelling_as_the_roster_village():
     keys = pl.select(place_key(pl.lit("章凤镇"), pl.Series(["迭撒村委会", "迭撒村", "迭撒"]))).to_series()
     assert keys.unique().to_list() == ["章凤/迭撒"]
+
+
+def test_candidate_pairs_need_names_that_can_be_similar():
+    """Born the same day in one village, but 排麻干 and 岳麻诺 can never be similar."""
+    persons = pl.DataFrame({
+        "id_number": [make_id("19800101", "001"), make_id("19800101", "555"), make_id("19800101", "003")],
+        "place": ["章凤/迭撒"] * 3,
+        "town": ["章凤"] * 3,
+        "birth_date": pl.Series(["1980-01-01"] * 3).str.to_date(),
+        "name_key": ["排麻干", "岳麻诺", "排麻甘"],
+    })
+    found = candidate_pairs(persons)
+    assert sorted(found.select("id_a", "id_b").rows()) == [(make_id("19800101", "001"), make_id("19800101", "003"))]
+    assert found["id_signal"].to_list() == ["digit:17"]
+
+
+def test_name_groups_hold_every_similar_pair_together():
+    """Every pair `similar` calls similar shares a group; unrelated names do not."""
+    names = ["张伟", "张玮", "章伟", "王小明", "玉小明", "小明", "排麻干", "排·麻干", "岳麻诺", "曾伟", "李四", "木然麻诺"]
+    keys = pl.select(name_key(pl.Series(names))).to_series()
+    groups = dict(name_groups(keys).iter_rows())
+    pairs = pl.DataFrame([(a, b) for a in keys for b in keys if a < b], schema=["name_a", "name_b"], orient="row")
+    scored = name_signals(pairs)
+    for row in scored.filter("similar").iter_rows(named=True):
+        assert groups[row["name_a"]] == groups[row["name_b"]], row
+    assert groups["张伟"] == groups["章伟"] == groups["张玮"]
+    assert groups["王小明"] == groups["玉小明"] == groups["小明"]
+    assert groups["排麻干"] != groups["岳麻诺"] and groups["李四"] != groups["张伟"]
