@@ -237,12 +237,17 @@ def people(ctx) -> pl.DataFrame:
         place_key(pl.col("township"), pl.col("village")).alias("place"),
         town_key(pl.col("township")).alias("town"),
     )
-    return (
+    persons = (
         persons.with_columns(name_key(pl.col("name")).alias("name_key"))
         .filter(pl.col("name_key").is_not_null())
         .join(places, on=["township", "village"], how="left", nulls_equal=True, maintain_order="left")
-        .unique(["id_number", "name_key"], keep="first", maintain_order=True)
     )
+    # one row per (ID, name): a roster seldom lists an ID twice, so look (sorting a hash)
+    # before paying for `unique` over millions of text rows
+    hashed = persons.select(pl.struct("id_number", "name_key").hash().alias("h"))["h"].sort()
+    if (hashed == hashed.shift(1)).any():
+        persons = persons.unique(["id_number", "name_key"], keep="first", maintain_order=True)
+    return persons
 
 
 def name_groups(names: pl.Series) -> pl.DataFrame:
@@ -320,12 +325,16 @@ def _shape_and_add_drop_keys(names: pl.Series) -> pl.DataFrame:
     ])
 
 
-def _sharing(frame: pl.LazyFrame, on: list[str]) -> pl.LazyFrame:
+def _sharing(frame: pl.DataFrame, on: list[str]) -> pl.DataFrame:
     """Pairs of rows of `frame` equal on `on` (both orders, and each row with itself).
-    The rows whose key is unique (nearly all) are dropped first by sorting a hash of the
-    key: one sort is cheaper than hashing every row into a join table."""
-    keyed = frame.with_columns(pl.struct(on).hash().alias("_h")).sort("_h")
-    shared = keyed.filter((pl.col("_h") == pl.col("_h").shift(1)) | (pl.col("_h") == pl.col("_h").shift(-1))).drop("_h")
+    The rows whose key is unique (nearly all) are dropped first: a hash of the key is
+    sorted (the hash alone, not the rows), the hashes that repeat are picked from it and
+    only their rows are joined; several times cheaper than a join or a window over
+    millions of rows."""
+    hashed = frame.select(pl.struct(on).hash().alias("h"))["h"]
+    ordered = hashed.sort()
+    repeated = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
+    shared = frame.filter(hashed.is_in(repeated.unique().implode()))
     return shared.join(shared, on=on, suffix="_b")
 
 
@@ -338,14 +347,13 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
     keyed = persons.join(groups, on="name_key", how="left").with_columns(
         pl.col("id_number").str.slice(0, 17).cast(pl.Int64, strict=False).alias("body")
     )
-    dated = keyed.lazy().filter(pl.col("place").is_not_null() & pl.col("birth_date").is_not_null()).select(
+    dated = keyed.filter(pl.col("place").is_not_null() & pl.col("birth_date").is_not_null()).select(
         "id_number", "place", "birth_date", "group")
     day = (
         _sharing(dated, ["place", "birth_date", "group"])
         .filter(pl.col("id_number") < pl.col("id_number_b"))
         .select(pl.col("id_number").alias("id_a"), pl.col("id_number_b").alias("id_b"), pl.lit(True).alias("same_day_village"))
         .unique()
-        .collect()
     )
     # The ID path within one township (or where a side's township is unknown): common
     # names (排麻干) make same-name IDs a digit apart across a county a coincidence. An ID
@@ -372,7 +380,7 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
 # one digit or one adjacent swap apart agrees outside at least one pass; and each pass
 # keeps enough of the birth date or sequence code that its groups stay small. Four
 # sorted passes replace one hash pass per position (33).
-_HIDDEN = ((0, 6), (6, 10), (10, 13), (13, 16))
+_HIDDEN = ((0, 6), (6, 9), (9, 12), (12, 14), (14, 15), (15, 16))
 _WEIGHT = [10 ** (16 - i) for i in range(17)]
 
 
@@ -382,37 +390,42 @@ def id_neighbours(ids: pl.DataFrame) -> pl.DataFrame:
     id_signal (`digit:N`, or `swap:N-M` for positions N and N+1, 1-based)."""
     group = pl.col("group") if "group" in ids.columns else pl.lit(0, dtype=pl.UInt32)
     body = pl.col("body") if "body" in ids.columns else pl.col("id").str.slice(0, 17).cast(pl.Int64, strict=False)
-    bodies = (
-        ids.lazy()
-        # the township as a number: four hashes and sorts of it below
-        .select("id", pl.col("town").cast(pl.Categorical).to_physical().alias("town"), group.alias("group"),
-                body.alias("body"))
-        .drop_nulls("body")
+    # numbers only while pairing (the township as its category code, the row's index
+    # standing for its ID): the IDs' text is picked up by index for the few pairs found
+    ids = ids.with_columns(body.alias("body")).drop_nulls("body")
+    bodies = ids.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+        pl.col("town").cast(pl.Categorical).to_physical().alias("town"), group.alias("group"), "body",
     )
-    passes = []
+    found = []
     for a, b in _HIDDEN:
         kept = (pl.col("body") // 10 ** (17 - a)) * 10 ** (16 - b) + pl.col("body") % 10 ** (16 - b)
-        passes.append(
-            _sharing(bodies.with_columns(kept.alias("kept")), ["town", "group", "kept"])
-            .filter(pl.col("body") < pl.col("body_b"))
-            .select("id", "id_b", "body", "body_b")
-        )
-    pairs = pl.concat(passes).unique(["body", "body_b"])
-    digit_a = [(pl.col("body") // w) % 10 for w in _WEIGHT]
-    digit_b = [(pl.col("body_b") // w) % 10 for w in _WEIGHT]
-    differ = [x != y for x, y in zip(digit_a, digit_b)]
-    first = pl.coalesce([pl.when(d).then(pl.lit(i + 1)) for i, d in enumerate(differ)])
+        pairs = _sharing(bodies.with_columns(kept.alias("kept")), ["town", "group", "kept"]).filter(
+            pl.col("body") < pl.col("body_b"))
+        found.append(pairs.select("row", "row_b", _neighbour_signal(a, b).alias("id_signal")).drop_nulls("id_signal"))
+    pairs = pl.concat(found)
+    text = ids.get_column("id")
+    return (
+        pl.DataFrame({"id_a": text.gather(pairs["row"]), "id_b": text.gather(pairs["row_b"]),
+                      "id_signal": pairs["id_signal"]})
+        .unique(["id_a", "id_b"], keep="first", maintain_order=True)
+    )
+
+
+def _neighbour_signal(a: int, b: int) -> pl.Expr:
+    """For bodies (body < body_b) equal outside positions a..b: `digit:N` when they differ
+    in one position N, `swap:N-M` when in two adjacent ones holding the same two digits
+    (N, M 1-based), else null."""
+    window = range(a, b + 1)
+    digit = {i: (pl.col("body") // _WEIGHT[i]) % 10 for i in window}
+    digit_b = {i: (pl.col("body_b") // _WEIGHT[i]) % 10 for i in window}
+    differ = {i: digit[i] != digit_b[i] for i in window}
+    n_differ = pl.sum_horizontal([d.cast(pl.Int8) for d in differ.values()])
+    first = pl.coalesce([pl.when(differ[i]).then(pl.lit(i + 1)) for i in window])
     swapped = pl.any_horizontal([
-        differ[i] & differ[i + 1] & (digit_a[i] == digit_b[i + 1]) & (digit_a[i + 1] == digit_b[i]) for i in range(16)
-    ])
-    n_differ = pl.sum_horizontal([d.cast(pl.Int8) for d in differ])
-    signal = (
+        differ[i] & differ[i + 1] & (digit[i] == digit_b[i + 1]) & (digit[i + 1] == digit_b[i]) for i in window[:-1]
+    ] or [pl.lit(False)])
+    return (
         pl.when(n_differ == 1).then(pl.format("digit:{}", first))
         .when((n_differ == 2) & swapped).then(pl.format("swap:{}-{}", first, first + 1))
-    )
-    return (
-        pairs.with_columns(signal.alias("id_signal"))
-        .filter(pl.col("id_signal").is_not_null())
-        .select(pl.col("id").alias("id_a"), "id_b", "id_signal")
-        .collect()
     )
