@@ -375,12 +375,14 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# Each pass hides the body positions a..b (0-based, inclusive) and pairs the bodies that
-# agree on every other position. Consecutive passes overlap by one position, so a pair
-# one digit or one adjacent swap apart agrees outside at least one pass; and each pass
-# keeps enough of the birth date or sequence code that its groups stay small. Four
-# sorted passes replace one hash pass per position (33).
-_HIDDEN = ((0, 6), (6, 9), (9, 12), (12, 14), (14, 15), (15, 16))
+# Each pass hides the body positions a..b (0-based, inclusive: 0–5 region, 6–13 birth
+# date, 14–16 sequence code) and pairs the bodies that agree on every other position.
+# Consecutive windows overlap by one position, so a pair one digit or one adjacent swap
+# apart agrees outside at least one window; and every window but the first two hides at
+# most three digits of the birth date and sequence code, so that no pass groups, say, a
+# whole birth month of a township. Eight sorted passes replace one hash pass per
+# position (33).
+_HIDDEN = ((0, 6), (6, 9), (9, 10), (10, 12), (12, 13), (13, 14), (14, 15), (15, 16))
 _WEIGHT = [10 ** (16 - i) for i in range(17)]
 
 
@@ -397,12 +399,20 @@ def id_neighbours(ids: pl.DataFrame) -> pl.DataFrame:
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
         pl.col("town").cast(pl.Categorical).to_physical().alias("town"), group.alias("group"), "body",
     )
+    kept = {
+        (a, b): (pl.col("body") // 10 ** (17 - a)) * 10 ** (16 - b) + pl.col("body") % 10 ** (16 - b)
+        for a, b in _HIDDEN
+    }
+    # the passes' keys hashed, and their repeats found, in one select each (run in parallel)
+    hashes = bodies.select(
+        [pl.struct("town", "group", k.alias("kept")).hash().alias(str(w)) for w, k in kept.items()])
+    repeats = hashes.select(pl.all().sort()).select(pl.all().filter(pl.all() == pl.all().shift(1)).implode())
     found = []
-    for a, b in _HIDDEN:
-        kept = (pl.col("body") // 10 ** (17 - a)) * 10 ** (16 - b) + pl.col("body") % 10 ** (16 - b)
-        pairs = _sharing(bodies.with_columns(kept.alias("kept")), ["town", "group", "kept"]).filter(
-            pl.col("body") < pl.col("body_b"))
-        found.append(pairs.select("row", "row_b", _neighbour_signal(a, b).alias("id_signal")).drop_nulls("id_signal"))
+    for window, key in kept.items():
+        column = str(window)
+        shared = bodies.filter(hashes[column].is_in(repeats[column])).with_columns(key.alias("kept"))
+        pairs = shared.join(shared, on=["town", "group", "kept"], suffix="_b").filter(pl.col("body") < pl.col("body_b"))
+        found.append(pairs.select("row", "row_b", _neighbour_signal(*window).alias("id_signal")).drop_nulls("id_signal"))
     pairs = pl.concat(found)
     text = ids.get_column("id")
     return (

@@ -61,16 +61,31 @@ def _where(side: str) -> pl.Expr:
 
 
 def detect(ctx) -> pl.DataFrame:
-    persons = people(ctx).with_columns(pl.len().over("place", "name_key").alias("namesakes"))
-    side = {s: persons.select(pl.all().name.suffix(f"_{s}")) for s in ("a", "b")}
+    persons = people(ctx)
+    pairs = candidate_pairs(persons)
+    # from here on only the persons, namesakes and loans of the IDs paired (a few
+    # thousand of millions)
+    paired = pl.concat([pairs["id_a"], pairs["id_b"]]).unique().implode()
+    involved = persons.filter(pl.col("id_number").is_in(paired))
+    same_name_place = pl.struct("place", "name_key").hash()
+    wanted = involved.select(same_name_place.alias("h"))["h"].unique().implode()
+    namesakes = (
+        persons.filter(same_name_place.is_in(wanted)).group_by("place", "name_key").len("namesakes")
+    )
+    involved = involved.join(namesakes, on=["place", "name_key"], how="left", nulls_equal=True)
+    side = {s: involved.select(pl.all().name.suffix(f"_{s}")) for s in ("a", "b")}
     pairs = (
-        candidate_pairs(persons)
-        .join(side["a"].rename({"id_number_a": "id_a"}), on="id_a")
+        pairs.join(side["a"].rename({"id_number_a": "id_a"}), on="id_a")
         .join(side["b"].rename({"id_number_b": "id_b"}), on="id_b")
     )
     names = pairs.select(pl.col("name_key_a").alias("name_a"), pl.col("name_key_b").alias("name_b")).unique()
     scored = name_signals(names).rename({"name_a": "name_key_a", "name_b": "name_key_b"})
-    loans = ctx.loans.sort("loan_id").group_by("borrower_id_number").agg(pl.col("loan_id").alias("loan_ids"))
+    loans = (
+        ctx.loans.filter(pl.col("borrower_id_number").is_in(paired))
+        .sort("loan_id")
+        .group_by("borrower_id_number")
+        .agg(pl.col("loan_id").alias("loan_ids"))
+    )
     found = (
         pairs.join(scored, on=["name_key_a", "name_key_b"])
         .filter("similar")
