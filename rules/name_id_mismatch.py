@@ -51,14 +51,20 @@ def detect(ctx) -> pl.DataFrame:
     loans = ctx.loans.filter(
         pl.col("borrower_id_valid") & pl.col("in_roster") & pl.col("borrower_name").is_not_null()
     ).with_columns(name_key(pl.col("borrower_name")).alias("name_a"), name_key(pl.col("member_name")).alias("name_b"))
-    roster = ctx.roster.select(
+    # Only a loan whose name differs from its member's (the ID's first roster row) can be
+    # a case: the rest of the roster is read for those few loans only.
+    loans = loans.filter(
+        pl.col("name_a").is_not_null() & pl.col("name_b").is_not_null() & (pl.col("name_a") != pl.col("name_b"))
+    )
+    if loans.height == 0:
+        return empty_cases()
+    ids, households = loans["borrower_id_number"].implode(), loans["member_household_id"].implode()
+    roster = ctx.roster.filter(pl.col("id_number").is_in(ids) | pl.col("household_id").is_in(households)).select(
         pl.col("id_number").alias("borrower_id_number"), name_key(pl.col("name")).alias("name_a"),
         pl.col("household_id").alias("member_household_id"),
     )
     # The name matches some roster row of this ID (a roster listing the ID twice): not a case.
-    wrong = loans.join(roster, on=["borrower_id_number", "name_a"], how="anti").filter(
-        pl.col("name_a").is_not_null() & pl.col("name_b").is_not_null()
-    )
+    wrong = loans.join(roster, on=["borrower_id_number", "name_a"], how="anti")
     if wrong.height == 0:
         return empty_cases()
     relative = roster.rename({"borrower_id_number": "relative_id"}).unique(["member_household_id", "name_a"], keep="first")
