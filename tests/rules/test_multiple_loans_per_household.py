@@ -90,3 +90,17 @@ def test_borrowers_whose_ids_excel_damaged_alike_are_not_one_household():
              _loan("L2", "2020-01-01", borrower_id_number="5.33124E+17", borrower_name="乙")]
     assert cases_of("multiple_loans_per_household", loans=loans).height == 0
     assert cases_of("over_limit", loans=[{**loan, "amount": "30000"} for loan in loans]).height == 0
+
+
+def test_a_long_loan_of_one_household_does_not_overlap_the_next_households_loans():
+    # Households 0001 and 0002 are neighbours in the sweep's order: 0001's long loan L1
+    # must not count as an earlier loan of 0002's L5, which overlaps none of its own.
+    neighbour = {"borrower_id_number": NEIGHBOUR["id_number"], "borrower_name": "岳麻果"}
+    found = cases_of("multiple_loans_per_household", loans=[
+        _loan("L1", "2015-01-01", maturity_date="2024-01-01"),
+        _loan("L2", "2015-06-01", maturity_date="2016-01-01", balance="0"),
+        _loan("L3", "2016-01-01", maturity_date="2016-06-01", balance="0", **neighbour),
+        _loan("L4", "2016-03-01", maturity_date="2016-09-01", balance="0", **neighbour),
+        _loan("L5", "2019-01-01", maturity_date="2019-12-01", balance="0", **neighbour),
+    ], roster=[{}, NEIGHBOUR])
+    assert found.get_column("loan_ids").to_list() == [["L1", "L2"], ["L3", "L4"]]
