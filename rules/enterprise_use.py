@@ -47,9 +47,12 @@ def _loan_errors(ctx, has_mode: bool, has_purpose: bool) -> pl.DataFrame:
     policy = ctx.policy
     mode_hit = equals_any(pl.col("usage_mode"), policy.enterprise_usage_modes) if has_mode else pl.lit(False)
     words = matched_words(pl.col("purpose"), policy.enterprise_purpose_keywords if has_purpose else ())
-    found = ctx.loans.with_columns(mode_hit.alias("mode_hit"), words.alias("keywords")).filter(
-        pl.col("mode_hit") | (pl.col("keywords").list.len() > 0)
-    )
+    purpose_hit = pl.lit(False)
+    if has_purpose:
+        # Purposes repeat (a few dozen distinct texts in a province): matched once each.
+        hits = ctx.loans.select(pl.col("purpose").unique()).filter(words.list.len() > 0).get_column("purpose")
+        purpose_hit = pl.col("purpose").is_in(hits.implode()).fill_null(False)
+    found = ctx.loans.filter(mode_hit | purpose_hit).with_columns(mode_hit.alias("mode_hit"), words.alias("keywords"))
     reasons = pl.concat_str(
         [
             pl.when(pl.col("mode_hit")).then(pl.format("使用方式为「{}」", "usage_mode")),
@@ -70,7 +73,9 @@ def _loan_errors(ctx, has_mode: bool, has_purpose: bool) -> pl.DataFrame:
 def _clusters(ctx) -> pl.DataFrame:
     size = ctx.policy.enterprise_cluster_min
     groups = (
-        ctx.loans.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in CLUSTER[1:]))
+        ctx.loans.lazy()
+        .select(*CLUSTER, "loan_id")
+        .filter(pl.all_horizontal(pl.col(c).is_not_null() for c in CLUSTER[1:]))
         .filter(pl.len().over(CLUSTER) >= size)
         .sort("loan_id")
         .group_by(CLUSTER, maintain_order=True)

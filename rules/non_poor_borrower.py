@@ -79,7 +79,15 @@ def detect(ctx) -> pl.DataFrame:
             "{}于{}放款，早于边缘户/监测户可贷日期{}", status, day(disbursed), pl.lit(eligible_from.isoformat())
         ),
     }
-    flagged = loans.with_columns(
+    # The checks' texts and lists only for the few loans any check can flag (a 已剔除
+    # household's are all candidates: whether its date is blank needs the NFKC of the raw text).
+    candidates = loans.filter(
+        pl.any_horizontal(
+            checks["not_in_roster"], status == REMOVED, checks["registered_after_disbursement"],
+            checks["monitored_before_eligible"],
+        ).fill_null(False)
+    )
+    flagged = candidates.with_columns(
         pl.concat_list([pl.when(check.fill_null(False)).then(pl.lit(name)) for name, check in checks.items()])
         .list.drop_nulls()
         .alias("reasons"),
