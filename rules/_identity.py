@@ -218,30 +218,40 @@ def _positions(p: pl.DataFrame, chars: pl.DataFrame) -> pl.DataFrame:
 
 
 # --- who is a person, and which pairs of persons to compare --------------------------
-def people(ctx) -> pl.DataFrame:
-    """Every valid ID with a name: roster members, and borrowers not in the roster."""
-    roster = ctx.roster.filter(pl.col("id_valid") & pl.col("name").is_not_null()).select(
+DETAILS = ("name", "township", "village", "household_id", "in_roster")
+
+
+def people(ctx, ids: pl.Series | None = None, details: bool = True) -> pl.DataFrame:
+    """Every valid ID with a name: roster members, and borrowers not in the roster; one
+    row per (ID, name key): id_number, name_key, town, place, birth_date and, with
+    `details`, what a case shows of the person (DETAILS). `ids`: only these IDs."""
+    wanted = pl.col("id_number").is_in(ids.implode()) if ids is not None else pl.lit(True)
+    # lazy, so that only these columns of the roster are filtered (not all of them)
+    roster = ctx.roster.lazy().filter(pl.col("id_valid") & pl.col("name").is_not_null() & wanted).select(
         "id_number", "name", "township", "village", "household_id", "birth_date", pl.lit(True).alias("in_roster"),
     )
-    outside = ctx.loans.filter(
+    outside = ctx.loans.lazy().filter(
         pl.col("borrower_id_valid") & ~pl.col("in_roster") & pl.col("borrower_name").is_not_null()
     ).select(
         pl.col("borrower_id_number").alias("id_number"), pl.col("borrower_name").alias("name"),
         pl.col("borrower_township").alias("township"), pl.col("borrower_village").alias("village"),
         pl.lit(None, dtype=pl.Utf8).alias("household_id"), "birth_date", pl.lit(False).alias("in_roster"),
-    )
-    persons = pl.concat([roster, outside], how="vertical_relaxed")
+    ).filter(wanted)
+    persons = pl.concat([roster, outside], how="vertical_relaxed").with_columns(
+        name_key(pl.col("name")).alias("name_key")
+    ).filter(pl.col("name_key").is_not_null())
+    if not details:
+        persons = persons.select("id_number", "name_key", "township", "village", "birth_date")
+    persons = persons.collect()
     # place and town keys over the distinct (township, village) pairs: a few thousand
     # regexes instead of one per person
     places = persons.select("township", "village").unique().with_columns(
         place_key(pl.col("township"), pl.col("village")).alias("place"),
         town_key(pl.col("township")).alias("town"),
     )
-    persons = (
-        persons.with_columns(name_key(pl.col("name")).alias("name_key"))
-        .filter(pl.col("name_key").is_not_null())
-        .join(places, on=["township", "village"], how="left", nulls_equal=True, maintain_order="left")
-    )
+    persons = persons.join(places, on=["township", "village"], how="left", nulls_equal=True, maintain_order="left")
+    if not details:
+        persons = persons.drop("township", "village")
     # one row per (ID, name): a roster seldom lists an ID twice, so look (sorting a hash)
     # before paying for `unique` over millions of text rows
     hashed = persons.select(pl.struct("id_number", "name_key").hash().alias("h"))["h"].sort()

@@ -61,12 +61,13 @@ def _where(side: str) -> pl.Expr:
 
 
 def detect(ctx) -> pl.DataFrame:
-    persons = people(ctx)
+    persons = people(ctx, details=False)
     pairs = candidate_pairs(persons)
     # from here on only the persons, namesakes and loans of the IDs paired (a few
     # thousand of millions)
-    paired = pl.concat([pairs["id_a"], pairs["id_b"]]).unique().implode()
-    involved = persons.filter(pl.col("id_number").is_in(paired))
+    paired_ids = pl.concat([pairs["id_a"], pairs["id_b"]]).unique()
+    paired = paired_ids.implode()
+    involved = people(ctx, ids=paired_ids)
     same_name_place = pl.struct("place", "name_key").hash()
     wanted = involved.select(same_name_place.alias("h"))["h"].unique().implode()
     namesakes = (
