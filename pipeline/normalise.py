@@ -111,26 +111,36 @@ def _by_value(frame: pl.DataFrame, col: str, parse, already: str | None) -> pl.S
     Dates, statuses, places, amounts hold few distinct values, so each is parsed once;
     values matching `already` (plain ASCII in normal form) are their own result and are
     not parsed at all. The result is the same as `parse` over every row.
+
+    When no value changes (every value already normal, or every distinct value parsing
+    to itself) the column itself is returned: no copy, and it stays shared with the raw
+    table and the `_raw` column.
     """
     src = frame.get_column(col)
-    todo = src
     if already is not None and src.dtype == pl.Utf8:
         done = src.str.contains(already).fill_null(False)
-        todo = src.filter(~done)
-    else:
-        done = None
-    distinct = todo.unique()
-    if done is None and distinct.len() * 2 > src.len():
+        if done.all():
+            return src
+        # the few other rows are parsed (by distinct value) and put in their places
+        rest = frame.select(pl.col(col).filter(~done)).to_series()
+        return src.clone().scatter((~done).arg_true(), _by_distinct(rest, parse))
+    distinct = src.unique()
+    if distinct.len() * 2 > src.len():
         return frame.select(parse(pl.col(col)).alias(col)).to_series()
-    table = distinct.to_frame().with_columns(parse(pl.col(col)).alias("_value"))
-    parsed = (
+    return _by_distinct(src, parse, distinct)
+
+
+def _by_distinct(src: pl.Series, parse, distinct: pl.Series | None = None) -> pl.Series:
+    col = src.name
+    table = (src.unique() if distinct is None else distinct).to_frame().with_columns(parse(pl.col(col)).alias("_value"))
+    if table.schema["_value"] == src.dtype and not table.select(pl.col(col).ne_missing(pl.col("_value")).any()).item():
+        return src
+    return (
         src.to_frame()
         .join(table, on=col, how="left", nulls_equal=True, maintain_order="left")
         .get_column("_value")
+        .alias(col)
     )
-    if done is not None:
-        parsed = pl.select(pl.when(done).then(src).otherwise(parsed)).to_series()
-    return parsed.alias(col)
 
 
 def _normalise_table(t: RawTable) -> pl.DataFrame:

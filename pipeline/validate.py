@@ -49,7 +49,8 @@ def validated(normalised: dict[str, pl.DataFrame], raw: dict[str, RawTable]) -> 
         problems = raw[table].problems if table in raw else None
         reasons = _reasons(table, frame, problems)
         bad_rows = reasons.get_column(ROW)
-        checked = frame.filter(~pl.col(ROW).is_in(bad_rows.implode()))
+        # no row quarantined: the frame itself (a filter would copy every column)
+        checked = frame.filter(~pl.col(ROW).is_in(bad_rows.implode())) if reasons.height else frame
         tables[table] = checked
         if reasons.height:
             quarantined.append(_quarantine_rows(table, reasons, raw[table].frame))
@@ -86,7 +87,7 @@ def _reasons(table: str, frame: pl.DataFrame, problems: pl.DataFrame | None = No
     pre = pl.concat([pre, _too_long(table, frame)])
     if problems is not None and problems.height:  # ingest's: checked before anything else
         pre = pl.concat([problems.select(pl.col(ROW).cast(pl.Int64), pl.col("reason").cast(pl.Utf8)), pre])
-    rest = frame.filter(~pl.col(ROW).is_in(pre.get_column(ROW).implode()))
+    rest = frame.filter(~pl.col(ROW).is_in(pre.get_column(ROW).implode())) if pre.height else frame
     schema_failures = _schema_failures(table, rest)
     return (
         pl.concat([pre, schema_failures])
@@ -98,13 +99,19 @@ def _reasons(table: str, frame: pl.DataFrame, problems: pl.DataFrame | None = No
 
 def _too_long(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """One reason per overlong cell of a canonical column: `姓名过长（1000001字）`."""
-    parts = []
+    limits = []
     for col in TABLES[table]:
-        limit = MAX_CHARS[col.kind]
         source = col.name + RAW if col.name + RAW in frame.columns else col.name
-        length = pl.col(source).cast(pl.Utf8).str.len_chars()
+        limits.append((col, pl.col(source).cast(pl.Utf8), MAX_CHARS[col.kind]))
+    # A cell has at least as many bytes as characters, and its byte length is stored
+    # beside it (no scan): rows with a long cell are found by bytes, in one pass, and
+    # characters are counted on those few rows only.
+    long = frame.filter(pl.any_horizontal((cell.str.len_bytes() > limit).fill_null(False) for _, cell, limit in limits))
+    parts = []
+    for col, cell, limit in limits:
+        length = cell.str.len_chars()
         parts.append(
-            frame.filter(length > limit).select(
+            long.filter(length > limit).select(
                 ROW, pl.format("{}过长（{}字，上限{}）cell too long", pl.lit(col.label), length, pl.lit(limit)).alias("reason")
             )
         )
