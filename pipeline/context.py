@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.ids import birth_date_expr, id_reasons
+from pipeline.ids import id_checks
 from pipeline.ingest import ROW
 from pipeline.policy import Policy
 
@@ -96,35 +96,23 @@ def _excel_damaged() -> pl.Expr:
 
 
 def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.date, present: dict[str, set[str]]) -> Context:
+    roster_ids = id_checks(tables["roster"], "id_number_raw", "id_number", as_of)
     roster = tables["roster"].with_columns(
-        id_reasons(tables["roster"], "id_number_raw", "id_number", as_of).alias("id_reason"),
-    ).with_columns(
-        pl.col("id_reason").is_null().alias("id_valid"),
-        pl.when(pl.col("id_reason").is_null()).then(birth_date_expr(pl.col("id_number"))).alias("birth_date"),
+        roster_ids.get_column("reason").alias("id_reason"),
+        roster_ids.get_column("reason").is_null().alias("id_valid"),
+        roster_ids.get_column("birth_date"),
     )
-    members = (
-        roster.filter(pl.col("id_number").is_not_null())
-        .unique("id_number", keep="first", maintain_order=True)
-        .select(pl.col("id_number").alias("borrower_id_number"), *[pl.col(k).alias(v) for k, v in MEMBER_COLUMNS.items()])
-    )
-    rates = pl.DataFrame(
-        {"rate_from": [r.start for r in policy.base_rates], "base_rate": [r.rate for r in policy.base_rates]},
-        schema={"rate_from": pl.Date, "base_rate": pl.Float64},
-    )
+    borrower_ids = id_checks(tables["loans"], "borrower_id_number_raw", "borrower_id_number", as_of)
     records = (
         tables["loans"]
         .lazy()
         .with_columns(
-            pl.lit(id_reasons(tables["loans"], "borrower_id_number_raw", "borrower_id_number", as_of)).alias(
-                "borrower_id_reason"
-            ),
+            pl.lit(borrower_ids.get_column("reason")).alias("borrower_id_reason"),
             pl.coalesce("extended_maturity_date", "maturity_date").alias("effective_maturity"),
         )
         .with_columns(
             pl.col("borrower_id_reason").is_null().alias("borrower_id_valid"),
-            pl.when(pl.col("borrower_id_reason").is_null())
-            .then(birth_date_expr(pl.col("borrower_id_number")))
-            .alias("birth_date"),
+            pl.lit(borrower_ids.get_column("birth_date")).alias("birth_date"),
             pl.when(pl.col("settled_date").is_not_null())
             .then(pl.col("settled_date"))
             .when(pl.col("balance") > 0)
@@ -142,7 +130,7 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
             .otherwise(None)
             .alias("_match_id")
         )
-        .join(members.lazy().rename({"borrower_id_number": "_match_id"}), on="_match_id", how="left")
+        .join(_members(roster, tables["loans"]).lazy(), on="_match_id", how="left", maintain_order="left")
         .drop("_match_id")
         .with_columns(
             pl.col("member_household_id").is_not_null().alias("in_roster"),
@@ -160,20 +148,38 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
             .otherwise(pl.col("village"))
             .alias("borrower_village"),
         )
-        .sort(ROW)
+        .with_columns(base_rate_on(pl.col("disbursement_date"), policy).alias("base_rate"))
         .collect()
     )
-    records = _with_base_rate(records, rates)
+    # Loan records arrive in file order (ingest numbers them, validate filters without
+    # reordering) and the join keeps it: the sort is only for frames built otherwise.
+    if not records.get_column(ROW).is_sorted():
+        records = records.sort(ROW)
     loans = records.unique("loan_id", keep="first", maintain_order=True)
     return Context(as_of, policy, loans, records, roster, present)
 
 
-def _with_base_rate(records: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
-    """The base rate in force on each disbursement date (the last change on or before it)."""
-    keyed = records.with_columns(pl.col(ROW).alias("_order")).sort("disbursement_date", nulls_last=True)
-    dated = keyed.filter(pl.col("disbursement_date").is_not_null())
-    undated = keyed.filter(pl.col("disbursement_date").is_null()).with_columns(
-        pl.lit(None, dtype=pl.Float64).alias("base_rate")
+def _members(roster: pl.DataFrame, loans: pl.DataFrame) -> pl.DataFrame:
+    """The first roster row of each ID a loan names, as the member_* columns keyed by
+    `_match_id`. Only the borrowers' IDs: the roster is five times the loans, and taking
+    the first row of every roster ID would copy and hash all of it.
+
+    The roster rows are picked by the IDs' 64-bit hashes (an integer set lookup, several
+    times faster than matching 18-character strings): a collision can only let an extra
+    row through, which then matches no loan in the exact join on `_match_id`.
+    """
+    borrowers = loans.get_column("borrower_id_number").drop_nulls().unique().hash()
+    return (
+        roster.filter(pl.col("id_number").is_not_null() & pl.col("id_number").hash().is_in(borrowers.implode()))
+        .unique("id_number", keep="first", maintain_order=True)
+        .select(pl.col("id_number").alias("_match_id"), *[pl.col(k).alias(v) for k, v in MEMBER_COLUMNS.items()])
     )
-    joined = dated.join_asof(rates.sort("rate_from"), left_on="disbursement_date", right_on="rate_from")
-    return pl.concat([joined.drop("rate_from"), undated], how="vertical_relaxed").sort("_order").drop("_order")
+
+
+def base_rate_on(day: pl.Expr, policy: Policy) -> pl.Expr:
+    """The policy's base rate in force on `day`: that of the last change on or before it
+    (of two changes on the same day, the later listed); null before the first or on a null day."""
+    rate = pl.lit(None, dtype=pl.Float64)
+    for change in policy.base_rates:  # sorted by start: each later change wins from its start on
+        rate = pl.when(day >= pl.lit(change.start)).then(pl.lit(change.rate, dtype=pl.Float64)).otherwise(rate)
+    return rate
