@@ -72,6 +72,7 @@ def audit(
         norm = normalised(raw)
     with stages.stage("validate"):
         checked = validated(norm, raw)
+        del norm  # the checked tables are what later stages read (the same frames when no row is quarantined)
     with stages.stage("context"):
         present = {t: r.present for t, r in raw.items()}
         ctx = build_context(checked.tables, policy, as_of, present)
