@@ -49,7 +49,7 @@ REMOVED = "已剔除"
 
 def monitoring(ctx: Context) -> dict:
     households = _households(ctx)
-    loans = ctx.loans.select(
+    loans = ctx.loans.lazy().select(
         pl.col("borrower_township").fill_null(UNKNOWN_TOWNSHIP).alias("township"),
         "household",
         (pl.col("balance") > 0).fill_null(False).alias("outstanding"),
@@ -81,6 +81,8 @@ def monitoring(ctx: Context) -> dict:
         .fill_null(0)
         .sort("township")
     )
+    # One collect for both scopes: the households and loans frames are computed once.
+    county, townships = pl.collect_all([county, townships])
     line = ctx.policy.overdue_rate_alert
     return {
         "county": _figures(county.row(0, named=True), line),
@@ -89,18 +91,21 @@ def monitoring(ctx: Context) -> dict:
     }
 
 
-def _households(ctx: Context) -> pl.DataFrame:
+def _households(ctx: Context) -> pl.LazyFrame:
     """Registered (not removed) roster households: township, and whether it ever borrowed."""
-    borrowers = ctx.loans.select(pl.col("household").alias("household_id"), pl.lit(True).alias("borrowed")).unique()
+    borrowers = ctx.loans.get_column("household").implode()
     return (
-        ctx.roster.group_by("household_id")
+        ctx.roster.lazy()
+        .group_by("household_id")
         .agg(
             pl.col("township").drop_nulls().first(),
             (pl.col("household_status") == REMOVED).fill_null(False).all().alias("removed"),
         )
         .filter(~pl.col("removed"))
-        .join(borrowers, on="household_id", how="left")
-        .select(pl.col("township").fill_null(UNKNOWN_TOWNSHIP), pl.col("borrowed").fill_null(False))
+        .select(
+            pl.col("township").fill_null(UNKNOWN_TOWNSHIP),
+            pl.col("household_id").is_in(borrowers).fill_null(False).alias("borrowed"),
+        )
     )
 
 
