@@ -82,7 +82,10 @@ def as_cases(frame: pl.DataFrame | pl.LazyFrame, rule: str, severity: str | None
     out = frame.select(
         (pl.col(c) if c in columns else pl.lit(None)).cast(t).alias(c) for c, t in CASE_SCHEMA.items()
     )
-    return out.collect() if isinstance(out, pl.LazyFrame) else out
+    # In memory, not polars 2.1's default streaming engine: that one panics on pl.format
+    # (every rule's message) after a filter over a frame of several chunks ("assertion
+    # failed: i < self.len()"; tests/test_detect_lazy_cases.py). The frames are small here.
+    return out.collect(engine="in-memory") if isinstance(out, pl.LazyFrame) else out
 
 
 def empty_cases() -> pl.DataFrame:

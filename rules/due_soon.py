@@ -52,7 +52,7 @@ def detect(ctx) -> pl.DataFrame:
         when, maturity_text(), yuan(pl.col("balance")),
     )
     return loan_cases(
-        ctx.loans.filter(is_due_soon(ctx.as_of, ctx.policy.due_soon_days)),
+        ctx.loans.lazy().filter(is_due_soon(ctx.as_of, ctx.policy.due_soon_days)),  # lazy: only the columns read
         ID,
         SEVERITY,
         message,

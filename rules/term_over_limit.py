@@ -45,7 +45,11 @@ def detect(ctx) -> pl.DataFrame:
         pl.when(term <= policy.extension_full_term_up_to_months).then(term).otherwise(term // 2)
     )
     latest_extension = add_months(pl.col("maturity_date"), extension_months)
-    found = ctx.loans.with_columns(
+    # The extension limit (months as text per row for offset_by) only for extended loans.
+    candidates = ctx.loans.lazy().filter(
+        (pl.col("maturity_date") > latest_maturity).fill_null(False) | pl.col("extended_maturity_date").is_not_null()
+    )
+    found = candidates.with_columns(
         latest_maturity.alias("latest_maturity"),
         extension_months.alias("extension_limit_months"),
         latest_extension.alias("latest_extension"),
