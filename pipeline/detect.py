@@ -52,7 +52,10 @@ def cases(ctx: Context, rules: list[Rule]) -> tuple[pl.DataFrame, dict[str, str]
     out = pl.concat(frames, how="vertical_relaxed")
     out = out.with_columns(
         case_ids(out.get_column("rule"), out.get_column("key")),
-        pl.col("loan_ids").list.sort(),
+        # The same order as list.sort(), which in polars 2.1 takes microseconds per list of
+        # strings in some buffer layouts (1.4 s for the 115,000 cases of 1M loans read back
+        # from Parquet, against 0.04 s this way).
+        pl.col("loan_ids").list.eval(pl.element().sort()),
     )
     # Two cases of one rule with one key would share an id: a rule bug, caught here.
     dupes = out.filter(pl.col("case_id").is_duplicated())
