@@ -406,9 +406,7 @@ def _read_parquet(path: Path) -> _Grid:
             expr = pl.col(name).cast(pl.Utf8)
         cells.append(expr.alias(f"c{i}"))
     try:
-        # One chunk per column: the reader returns one per row group, and every later
-        # frame-wide expression over many chunks copies them into one, again and again.
-        frame = frame.select(cells).rechunk() if cells else pl.DataFrame()
+        frame = frame.select(cells) if cells else pl.DataFrame()
     except Exception as exc:
         raise InputError(f"Parquet 中有无法作为文本读取的列 a column cannot be read as text: {_one_line(exc)}", path) from None
     return _Grid(frame, header, 2)

@@ -76,7 +76,12 @@ def _reasons(table: str, frame: pl.DataFrame, problems: pl.DataFrame | None = No
         if frame.schema[c] == pl.Utf8
     ) & pl.all_horizontal(pl.col(c).is_null() for c in ids)
     # Blank and totals rows have no ID: the regexes run on the rows without one only.
-    pre = frame.filter(pl.all_horizontal(pl.col(c).is_null() for c in ids)).select(
+    # (Found from the ID columns alone: a filter of the whole frame would first copy a
+    # Parquet table's many chunks into one, for nothing when every row has an ID.)
+    no_id = pl.repeat(True, frame.height, eager=True)
+    for c in ids:
+        no_id &= frame.get_column(c).is_null()
+    pre = (frame.filter(no_id) if no_id.any() else frame.clear()).select(
         ROW,
         pl.when(blank)
         .then(pl.lit("空行 blank row"))
@@ -99,14 +104,17 @@ def _reasons(table: str, frame: pl.DataFrame, problems: pl.DataFrame | None = No
 
 def _too_long(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """One reason per overlong cell of a canonical column: `姓名过长（1000001字）`."""
-    limits = []
+    limits, long = [], pl.repeat(False, frame.height, eager=True)
     for col in TABLES[table]:
         source = col.name + RAW if col.name + RAW in frame.columns else col.name
         limits.append((col, pl.col(source).cast(pl.Utf8), MAX_CHARS[col.kind]))
-    # A cell has at least as many bytes as characters, and its byte length is stored
-    # beside it (no scan): rows with a long cell are found by bytes, in one pass, and
-    # characters are counted on those few rows only.
-    long = frame.filter(pl.any_horizontal((cell.str.len_bytes() > limit).fill_null(False) for _, cell, limit in limits))
+        # A cell has at least as many bytes as characters, and its byte length is stored
+        # beside it (no scan): rows with a long cell are found by bytes, and characters
+        # are counted on those few rows only. Series, not a frame-wide select: a
+        # Parquet column comes in one chunk per row group, and a select would first
+        # copy each into one piece.
+        long |= (frame.get_column(source).cast(pl.Utf8).str.len_bytes() > MAX_CHARS[col.kind]).fill_null(False)
+    long = frame.filter(long)
     parts = []
     for col, cell, limit in limits:
         length = cell.str.len_chars()
