@@ -36,7 +36,9 @@ _REASON_TEXT = pl.col("reason").replace_strict(REASONS, default=pl.col("reason")
 
 
 def detect(ctx) -> pl.DataFrame:
-    loans = ctx.loans.filter(~pl.col("borrower_id_valid")).select(
+    # The filters by polars' default (streaming) engine: on the 5M-row roster of many
+    # chunks it is several times faster than an eager filter.
+    loans = ctx.loans.lazy().filter(~pl.col("borrower_id_valid")).collect().select(
         pl.col("borrower_township").alias("township"),
         pl.col("borrower_village").alias("village"),
         pl.col("member_household_id").alias("household_id"),
@@ -51,7 +53,9 @@ def detect(ctx) -> pl.DataFrame:
         pl.lit("借款人身份证号").alias("field"),
     )
     roster = (
-        ctx.roster.filter(~pl.col("id_valid"))
+        ctx.roster.lazy()
+        .filter(~pl.col("id_valid"))
+        .collect()
         .select(
             "township",
             "village",

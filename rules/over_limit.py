@@ -66,7 +66,7 @@ def detect(ctx) -> pl.DataFrame:
 def _household_cases(ctx, limit: float) -> pl.DataFrame:
     loans = spans(ctx).filter(pl.col("fen").is_not_null())
     over = active_sums(loans).filter(pl.col("active_fen") > fen(pl.lit(limit)))
-    loans = loans.filter(pl.col("household").is_in(over.get_column("household").implode()))
+    loans = loans.filter(pl.col("household").is_in(over.get_column("household").implode()))  # the rest: no case
     # A loan is involved when an over-limit instant falls in its interval: the first one
     # on or after its start comes before its end.
     involved = (
