@@ -413,9 +413,11 @@ def id_neighbours(ids: pl.DataFrame) -> pl.DataFrame:
         (a, b): (pl.col("body") // 10 ** (17 - a)) * 10 ** (16 - b) + pl.col("body") % 10 ** (16 - b)
         for a, b in _HIDDEN
     }
-    # the passes' keys hashed, and their repeats found, in one select each (run in parallel)
-    hashes = bodies.select(
-        [pl.struct("town", "group", k.alias("kept")).hash().alias(str(w)) for w, k in kept.items()])
+    # the passes' keys hashed, and their repeats found, in one select each (run in
+    # parallel); a key's hash is that of the kept digits mixed with the (town, group)
+    # hash, computed once: a collision only adds rows to the exact join below
+    bodies = bodies.with_columns(pl.struct("town", "group").hash().alias("_cell"))
+    hashes = bodies.select([(k.hash() ^ pl.col("_cell")).alias(str(w)) for w, k in kept.items()])
     repeats = hashes.select(pl.all().sort()).select(pl.all().filter(pl.all() == pl.all().shift(1)).implode())
     found = []
     for window, key in kept.items():
