@@ -17,11 +17,13 @@ white or zero-width characters, one middle dot `·`). Here they are compared:
   apart)". A one-character *substitution* counts only when it is a similar-shape
   pair: any other substitution is how siblings differ (张建国/张建军, 岳麻干/岳麻诺),
   and twins must not be taken for one person.
-- blocking (`candidate_pairs`): IDs born the same day in the same village, and IDs of
-  one township whose 17-digit bodies are one digit or one adjacent transposition apart
-  (found by masking one position at a time on the body as an integer, keyed by
-  township: 33 hash passes, linear in the roster). No all-pairs anywhere; names are
-  scored (rapidfuzz `process.cpdist`, one vectorised call) only on candidate pairs.
+- blocking (`candidate_pairs`): names are first put in groups (`name_groups`) such that
+  two similar names always share one; then, within a group, IDs born the same day in
+  the same village, and IDs of one township whose 17-digit bodies are one digit or one
+  adjacent transposition apart. The ID pairs come from seven sorted passes, each hiding
+  a window of the body and pairing the bodies equal outside it (`id_neighbours`); every
+  candidate is then checked exactly. No all-pairs anywhere; names are scored (rapidfuzz
+  `process.cpdist`, one vectorised call) only on candidate pairs.
 """
 
 from __future__ import annotations
@@ -392,11 +394,11 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
 # Each pass hides the body positions a..b (0-based, inclusive: 0–5 region, 6–13 birth
 # date, 14–16 sequence code) and pairs the bodies that agree on every other position.
 # Consecutive windows overlap by one position, so a pair one digit or one adjacent swap
-# apart agrees outside at least one window; and every window but the first two hides at
+# apart agrees outside at least one window; and every window but the first hides at
 # most three digits of the birth date and sequence code, so that no pass groups, say, a
-# whole birth month of a township. Eight sorted passes replace one hash pass per
-# position (33).
-_HIDDEN = ((0, 6), (6, 9), (9, 10), (10, 12), (12, 13), (13, 14), (14, 15), (15, 16))
+# whole birth month of a township (the first keeps month, day and sequence code). Seven
+# sorted passes replace one hash pass per position (33).
+_HIDDEN = ((0, 9), (9, 10), (10, 12), (12, 13), (13, 14), (14, 15), (15, 16))
 _WEIGHT = [10 ** (16 - i) for i in range(17)]
 
 

@@ -59,10 +59,11 @@ def detect(ctx) -> pl.DataFrame:
     if loans.height == 0:
         return empty_cases()
     ids, households = loans["borrower_id_number"].implode(), loans["member_household_id"].implode()
-    roster = ctx.roster.filter(pl.col("id_number").is_in(ids) | pl.col("household_id").is_in(households)).select(
+    # lazy: only these three of the roster's columns are filtered
+    roster = ctx.roster.lazy().filter(pl.col("id_number").is_in(ids) | pl.col("household_id").is_in(households)).select(
         pl.col("id_number").alias("borrower_id_number"), name_key(pl.col("name")).alias("name_a"),
         pl.col("household_id").alias("member_household_id"),
-    )
+    ).collect()
     # The name matches some roster row of this ID (a roster listing the ID twice): not a case.
     wrong = loans.join(roster, on=["borrower_id_number", "name_a"], how="anti")
     if wrong.height == 0:
