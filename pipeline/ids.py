@@ -115,24 +115,55 @@ PLAIN = r"^[0-9]{17}[0-9X]$"
 assert [(12 - i) % 11 for i in range(11)] == [10 if c == "X" else int(c) for c in CHECK_CHARS]
 
 
+def _weight_table(weights: tuple[int, ...]) -> pl.Series:
+    """Σ digit × weight of every number of len(weights) digits (its index): the weighted
+    digit sum of an ID body is three look-ups in such tables instead of 17 digits
+    taken apart (each a column of the frame's length)."""
+    n = len(weights)
+    v = pl.int_range(10**n, dtype=pl.Int32, eager=True)
+    return pl.select(pl.sum_horizontal([v // 10 ** (n - 1 - j) % 10 * w for j, w in enumerate(weights)])).to_series()
+
+
+# The body's digits 1–6, 7–12 and 13–17 (10**6, 10**6 and 10**5 entries: 8.4 MB, built on first use).
+_TABLES: list[pl.Series] = []
+
+
+def _weighted_sum(body: pl.Expr) -> pl.Expr:
+    """Σ digit × WEIGHTS over the 17 digits of `body` (an Int64 below 10**17)."""
+    if not _TABLES:
+        _TABLES.extend(_weight_table(WEIGHTS[a:b]) for a, b in ((0, 6), (6, 12), (12, 17)))
+    a, b, c = (pl.lit(t) for t in _TABLES)
+    return a.gather(body // 10**11) + b.gather(body // 10**5 % 10**6) + c.gather(body % 10**5)
+
+
+def _check_value(last: pl.Expr) -> pl.Expr:
+    """The check character as a number (X = 10; null when not a digit or X)."""
+    return pl.when(last == "X").then(pl.lit(10, dtype=pl.Int64)).otherwise(last.str.to_integer(strict=False))
+
+
+def match_key(norm: pl.Expr) -> pl.Expr:
+    """An ID of PLAIN form as one Int64 (body × 11 + check value), null otherwise: equal
+    keys are equal IDs, and an Int64 is hashed and compared far faster than 18 characters."""
+    body = norm.str.slice(0, 17).str.to_integer(strict=False)
+    return pl.when(norm.str.contains(PLAIN)).then(body * 11 + _check_value(norm.str.slice(17, 1)))
+
+
 def _plain_columns(norm: pl.Expr, plain: pl.Expr) -> list[list[pl.Expr]]:
     """For an ID of 17 ASCII digits and a digit or X: `_ymd` (its birth date digits as a
-    number) and `_check_ok` (check_char_expr's verdict), in integer arithmetic on the
-    body parsed once rather than 17 slices of each text: digit i of the first nine is
-    head // 10**(8-i) % 10, of the last eight tail // 10**(7-i) % 10 (Int32: twice as
-    fast as one Int64). In steps: polars does not share sub-expressions inside one
-    expression."""
-    head, tail, last = pl.col("_head"), pl.col("_tail"), norm.str.slice(17, 1)
-    digits = [head // 10 ** (8 - i) % 10 for i in range(9)] + [tail // 10 ** (7 - i) % 10 for i in range(8)]
-    total = pl.sum_horizontal([d * w for d, w in zip(digits, WEIGHTS, strict=True)]) % 11
+    number), `_check_ok` (check_char_expr's verdict) and `key` (match_key), from the
+    body parsed once rather than 17 slices of each text. In steps: polars does not share
+    sub-expressions inside one expression."""
+    body = pl.col("_body")
     return [
-        [pl.when(plain).then(norm.str.slice(0, 17).str.to_integer(strict=False)).alias("_body")],
         [
-            (pl.col("_body") // 10**8).cast(pl.Int32).alias("_head"),
-            (pl.col("_body") % 10**8).cast(pl.Int32).alias("_tail"),
-            (pl.col("_body") // 1000 % 10**8).cast(pl.Int32).alias("_ymd"),
+            pl.when(plain).then(norm.str.slice(0, 17).str.to_integer(strict=False)).alias("_body"),
+            pl.when(plain).then(_check_value(norm.str.slice(17, 1))).alias("_last"),
         ],
-        [((12 - total) % 11 == pl.when(last == "X").then(10).otherwise(last.str.to_integer(strict=False))).alias("_check_ok")],
+        [
+            (body // 1000 % 10**8).cast(pl.Int32).alias("_ymd"),
+            ((12 - _weighted_sum(body) % 11) % 11 == pl.col("_last")).alias("_check_ok"),
+            (body * 11 + pl.col("_last")).alias("key"),
+        ],
     ]
 
 
@@ -162,7 +193,8 @@ def _plain_reason(norm: pl.Expr, as_of: dt.date) -> pl.Expr:
 
 def id_checks(frame: pl.DataFrame, raw: str, norm: str, as_of: dt.date) -> pl.DataFrame:
     """`reason` = `invalid_reason(pl.col(raw), pl.col(norm), as_of)` over a frame (the
-    same values), and `birth_date` = birth_date_expr(norm) where the ID is valid, else null.
+    same values), `birth_date` = birth_date_expr(norm) where the ID is valid, else null,
+    and `key` = match_key(norm).
 
     Most IDs arrive plain (raw text equal to its normal form, 17 ASCII digits and a digit
     or X): for those only the birth date and the check character are computed, once, in
@@ -175,19 +207,20 @@ def id_checks(frame: pl.DataFrame, raw: str, norm: str, as_of: dt.date) -> pl.Da
     steps = ids.lazy().with_columns(plain.alias("plain"))
     for step in _plain_columns(pl.col("norm"), pl.col("plain")):
         steps = steps.with_columns(step)
-    checked = steps.select("norm", "plain", "_ymd", "_check_ok").collect()
+    checked = steps.select("norm", "plain", "_ymd", "_check_ok", "key").collect()
     reason = pl.when(pl.col("plain")).then(_plain_reason(pl.col("norm"), as_of)).cast(pl.Utf8).alias("reason")
     out = checked.with_columns(_birth_dates(checked.get_column("_ymd")).alias("_birth")).lazy().with_columns(reason).select(
-        "reason", pl.when(pl.col("plain") & pl.col("reason").is_null()).then(pl.col("_birth")).alias("birth_date")
+        "reason", pl.when(pl.col("plain") & pl.col("reason").is_null()).then(pl.col("_birth")).alias("birth_date"), "key"
     ).collect()
     if plain.all():
         return out
     rest = ids.filter(~plain).select(
         invalid_reason(pl.col("raw"), pl.col("norm"), as_of).cast(pl.Utf8).alias("reason"),
         birth_date_expr(pl.col("norm")).alias("birth_date"),
+        match_key(pl.col("norm")).alias("key"),
     ).with_columns(pl.when(pl.col("reason").is_null()).then(pl.col("birth_date")).alias("birth_date"))
     at = (~plain).arg_true()
-    return out.with_columns(out.get_column(c).scatter(at, rest.get_column(c)) for c in ("reason", "birth_date"))
+    return out.with_columns(out.get_column(c).scatter(at, rest.get_column(c)) for c in ("reason", "birth_date", "key"))
 
 
 def id_reasons(frame: pl.DataFrame, raw: str, norm: str, as_of: dt.date) -> pl.Series:
