@@ -14,6 +14,7 @@ than the header). Nothing is dropped without saying so.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import csv
 import io
 import re
@@ -55,6 +56,9 @@ class RawTable:
     encoding: str | None = None
     # rows read but not to be trusted: _row, reason (validate quarantines them)
     problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROBLEMS_SCHEMA))
+    # columns that arrived as dates (Parquet), as read, by name in `frame`, whose text
+    # there is their ISO form: normalise takes these values rather than parsing the text
+    typed: dict[str, pl.Series] = field(default_factory=dict)
 
     @property
     def present(self) -> set[str]:
@@ -105,10 +109,10 @@ def read_table(table: str, path: Path, encoding: str | None = None) -> RawTable:
             raise InputError(f"不支持的文件类型 unsupported file type '{suffix}' (csv, xlsx, xls, parquet)", path)
     except OSError as exc:  # unreadable (permissions, a device, a broken link …)
         raise InputError(f"无法读取文件 cannot read file: {exc.strerror or type(exc).__name__}", path) from None
-    frame, headers, factors = _map_headers(table, path, grid)
+    frame, headers, factors, typed = _map_headers(table, path, grid)
     if frame.height == 0:
         raise InputError(f"{TABLE_LABELS[table]}表头下没有数据行 no data rows below the header", path)
-    return RawTable(table, path, frame, factors, headers, used_encoding, grid.problems)
+    return RawTable(table, path, frame, factors, headers, used_encoding, grid.problems, typed)
 
 
 # --- readers: each returns a frame of text cells with header candidates unresolved ---
@@ -121,6 +125,7 @@ class _Grid:
     header: list[str]
     first_row_number: int  # the file row number of frame's first row
     problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROBLEMS_SCHEMA))
+    typed: dict[str, pl.Series] = field(default_factory=dict)  # positional name → a date column as read
 
 
 def _one_line(exc: BaseException) -> str:
@@ -395,10 +400,13 @@ def _read_parquet(path: Path) -> _Grid:
     except Exception as exc:
         raise InputError(f"无法读取 Parquet 文件 cannot read parquet: {_one_line(exc)}", path) from None
     header = list(frame.columns)
-    cells = []
+    cells, typed = [], {}
     for i, name in enumerate(header):
         dtype = frame.schema[name]
-        if isinstance(dtype, (pl.List, pl.Array)):
+        if dtype == pl.Date:
+            typed[f"c{i}"] = frame.get_column(name).rechunk()
+            expr = pl.lit(_dates_as_text(typed[f"c{i}"]))
+        elif isinstance(dtype, (pl.List, pl.Array)):
             expr = pl.col(name).cast(pl.List(pl.Utf8)).list.join(";")
         elif isinstance(dtype, pl.Struct):
             expr = pl.col(name).struct.json_encode()
@@ -415,7 +423,17 @@ def _read_parquet(path: Path) -> _Grid:
         frame = frame.select(cells).rechunk() if cells else pl.DataFrame()
     except Exception as exc:
         raise InputError(f"Parquet 中有无法作为文本读取的列 a column cannot be read as text: {_one_line(exc)}", path) from None
-    return _Grid(frame, header, 2)
+    return _Grid(frame, header, 2, typed=typed)
+
+
+def _dates_as_text(days: pl.Series) -> pl.Series:
+    """`days.cast(pl.Utf8)`, the same text: each day of the column's range formatted
+    once and gathered (a roster date column of 5.46M rows: 0.35 s → 0.1 s)."""
+    lo, hi = days.min(), days.max()
+    if lo is None or (hi - lo).days > 200_000:  # an empty column or a range of centuries
+        return days.cast(pl.Utf8)
+    text = pl.date_range(lo, hi, eager=True).cast(pl.Utf8)
+    return text.gather(days.to_physical() - (lo - dt.date(1970, 1, 1)).days)  # a Date is days since 1970
 
 
 # --- header ---------------------------------------------------------------------------
@@ -434,7 +452,7 @@ def _header_index(rows: list[list[str]], default: int | None = 0) -> int | None:
     return default
 
 
-def _map_headers(table: str, path: Path, grid: _Grid) -> tuple[pl.DataFrame, dict, dict]:
+def _map_headers(table: str, path: Path, grid: _Grid) -> tuple[pl.DataFrame, dict, dict, dict]:
     frame = grid.frame
     entries: list[tuple[str, bool]] = []  # (name, is canonical)
     headers: dict[str, str] = {}
@@ -477,8 +495,10 @@ def _map_headers(table: str, path: Path, grid: _Grid) -> tuple[pl.DataFrame, dic
             col.name,
         )
     positional = [c for c in frame.columns if c != ROW]
+    renamed = dict(zip(positional, names, strict=True))
+    typed = {renamed[c]: s for c, s in grid.typed.items()}
     if positional:
-        frame = frame.rename(dict(zip(positional, names, strict=True)))
+        frame = frame.rename(renamed)
     else:
         frame = pl.DataFrame({n: pl.Series([], dtype=pl.Utf8) for n in names})
     if ROW not in frame.columns:
@@ -487,7 +507,7 @@ def _map_headers(table: str, path: Path, grid: _Grid) -> tuple[pl.DataFrame, dic
     # see one shape; `headers` remembers which ones the file really had.
     absent = [c.name for c in TABLES[table] if c.name not in headers]
     frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in absent)
-    return frame, headers, factors
+    return frame, headers, factors, typed
 
 
 def table_from_records(table: str, records: list[dict], name: str = "<memory>") -> RawTable:
@@ -497,5 +517,5 @@ def table_from_records(table: str, records: list[dict], name: str = "<memory>") 
         {f"column_{i + 1}": [None if r.get(h) in (None, "") else str(r.get(h)) for r in records] for i, h in enumerate(header)},
         schema={f"column_{i + 1}": pl.Utf8 for i in range(len(header))},
     )
-    frame, headers, factors = _map_headers(table, Path(name), _Grid(frame, header, 2))
+    frame, headers, factors, _ = _map_headers(table, Path(name), _Grid(frame, header, 2))
     return RawTable(table, Path(name), frame, factors, headers)

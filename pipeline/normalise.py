@@ -121,9 +121,11 @@ def _by_value(frame: pl.DataFrame, col: str, parse, already: str | None) -> pl.S
         done = src.str.contains(already).fill_null(False)
         if done.all():
             return src
-        # the few other rows are parsed (by distinct value) and put in their places
+        # the few other rows are parsed (by distinct value) and put in their places,
+        # unless none of them changes either (IDs too short or with letters, left as is)
         rest = frame.select(pl.col(col).filter(~done)).to_series()
-        return src.clone().scatter((~done).arg_true(), _by_distinct(rest, parse))
+        fixed = _by_distinct(rest, parse)
+        return src if fixed is rest else src.clone().scatter((~done).arg_true(), fixed)
     distinct = src.unique()
     if distinct.len() * 2 > src.len():
         return frame.select(parse(pl.col(col)).alias(col)).to_series()
@@ -131,6 +133,8 @@ def _by_value(frame: pl.DataFrame, col: str, parse, already: str | None) -> pl.S
 
 
 def _by_distinct(src: pl.Series, parse, distinct: pl.Series | None = None) -> pl.Series:
+    """`parse` of each value of `src`, parsed once per distinct value; `src` itself (the
+    same object) when no value changes."""
     col = src.name
     table = (src.unique() if distinct is None else distinct).to_frame().with_columns(parse(pl.col(col)).alias("_value"))
     if table.schema["_value"] == src.dtype and not table.select(pl.col(col).ne_missing(pl.col("_value")).any()).item():
@@ -148,9 +152,20 @@ def _normalise_table(t: RawTable) -> pl.DataFrame:
     for col in TABLES[t.table]:
         if col.kind in PARSED_KINDS:
             raws.append(pl.col(col.name).alias(col.name + RAW))
+        typed = t.typed.get(col.name)
+        if col.kind == "date" and typed is not None and _iso_parses_back(typed):
+            parsed.append(typed.alias(col.name))  # what `date` makes of its text, without the parse
+            continue
         parse = _parser(col.kind, t.factors.get(col.name, 1.0))
         parsed.append(_by_value(t.frame, col.name, parse, ALREADY_NORMAL.get(col.kind)))
     return t.frame.with_columns(*raws, *parsed)
+
+
+def _iso_parses_back(days: pl.Series) -> bool:
+    """A date column read as dates (Parquet) has its ISO text in the raw frame, which
+    `date` parses back to the same day for the years 1000–9999 (four-digit years)."""
+    years = days.dt.year()
+    return days.null_count() == days.len() or (years.min() >= 1000 and years.max() <= 9999)
 
 
 def unreadable(frame: pl.DataFrame, table: str) -> list[tuple[str, pl.Expr]]:

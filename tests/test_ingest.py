@@ -7,7 +7,9 @@ import pytest
 import xlsxwriter
 
 from pipeline.errors import InputError
+from pipeline import normalise
 from pipeline.ingest import read_table
+from pipeline.normalise import normalised
 from rules._common import make_id
 
 ID1 = make_id("19800101", "001")
@@ -107,6 +109,29 @@ def test_parquet_with_typed_columns(tmp_path):
     t = read_table("roster", path)
     assert t.frame.row(0, named=True)["registered_date"] == "2015-01-02"
     assert t.frame.row(0, named=True)["household_id"] == "1"
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        [dt.date(2015, 1, 2), None, dt.date(1950, 1, 1), dt.date(2100, 12, 31), dt.date(2016, 2, 29)],
+        [None, None],
+        [dt.date(1, 1, 1), dt.date(9999, 12, 31), None],  # the text of a range of millennia
+    ],
+)
+def test_parquet_dates_read_as_their_iso_text_and_normalise_to_the_same_days(tmp_path, days):
+    path = tmp_path / "roster.parquet"
+    n = len(days)
+    pl.DataFrame(
+        {"household_id": ["1"] * n, "id_number": [ID1] * n, "name": ["a"] * n, "township": ["t"] * n,
+         "village": ["v"] * n, "household_status": ["贫困户"] * n, "registered_date": days},
+        schema_overrides={"registered_date": pl.Date},
+    ).write_parquet(path)
+    t = read_table("roster", path)
+    assert t.frame.get_column("registered_date").to_list() == pl.Series(days, dtype=pl.Date).cast(pl.Utf8).to_list()
+    # the values normalise takes from the typed column are those it would parse from the text
+    parsed = t.frame.select(normalise.date(pl.col("registered_date"))).to_series()
+    assert normalised({"roster": t})["roster"].get_column("registered_date").to_list() == parsed.to_list()
 
 
 @pytest.mark.parametrize(
