@@ -72,9 +72,14 @@ def add_months(date: pl.Expr, months: pl.Expr) -> pl.Expr:
 
 
 def whole_months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
-    """The largest m with start + m months <= end (SPEC §3's original term)."""
+    """The largest m with start + m months <= end (SPEC §3's original term).
+
+    `rough` months land in end's month, on start's day clipped to that month's end:
+    past `end` exactly when start's day is later than end's and end is not its
+    month's last day (what add_months(start, rough) > end decides, without the dates)."""
     rough = (end.dt.year() - start.dt.year()) * 12 + end.dt.month().cast(pl.Int32) - start.dt.month().cast(pl.Int32)
-    return pl.when(add_months(start, rough) > end).then(rough - 1).otherwise(rough)
+    past = (start.dt.day() > end.dt.day()) & (end.dt.day() < end.dt.days_in_month())
+    return pl.when(past).then(rough - 1).otherwise(rough)
 
 
 def whole_years_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:

@@ -167,23 +167,25 @@ def _plain_columns(norm: pl.Expr, plain: pl.Expr) -> list[list[pl.Expr]]:
     ]
 
 
-def _birth_dates(ymd: pl.Series) -> pl.Series:
-    """birth_date_expr's value of each YYYYMMDD number: parsed once per distinct value
-    (a century has under 40,000 days; five million IDs share them)."""
-    days = ymd.unique().drop_nulls()
-    text = days.cast(pl.Utf8).str.zfill(8)
-    parsed = pl.select(text.str.strptime(pl.Date, "%Y%m%d", strict=False)).to_series()
-    return ymd.replace_strict(days, parsed, default=None, return_dtype=pl.Date)
+def _birth_table(as_of: dt.date) -> pl.Series:
+    """The day of each YYYYMMDD number from 1900-01-01 to `as_of`, at index number −
+    19000101 (null where the number is no real day): birth dates by one gather, not a
+    parse or a hash look-up per ID. Numbers outside that range are invalid birth dates."""
+    if as_of < dt.date(1900, 1, 1):
+        return pl.Series("_birth", [None], dtype=pl.Date)
+    days = pl.date_range(dt.date(1900, 1, 1), as_of, eager=True)
+    at = days.dt.year().cast(pl.Int32) * 10000 + days.dt.month().cast(pl.Int32) * 100 + days.dt.day().cast(pl.Int32) - 19000101
+    return pl.repeat(None, at[-1] + 1, dtype=pl.Date, eager=True).alias("_birth").scatter(at, days)
 
 
-def _plain_reason(norm: pl.Expr, as_of: dt.date) -> pl.Expr:
+def _plain_reason() -> pl.Expr:
     """invalid_reason for an ID whose raw text is already PLAIN (no NFKC, spaces, case,
     length or character problem can remain): only the birth date and the check."""
-    birth = pl.col("_birth")
+    ends_000 = (pl.col("_body") % 100 == 0) & (pl.col("_last") == 0)  # norm.str.ends_with("000")
     return (
-        pl.when(birth.is_null() | (birth < dt.date(1900, 1, 1)) | (birth > as_of))
+        pl.when(pl.col("_birth").is_null())  # _birth_table: no real day from 1900 to as_of
         .then(pl.lit("birth_date"))
-        .when(~pl.col("_check_ok") & norm.str.ends_with("000"))
+        .when(~pl.col("_check_ok") & ends_000)
         .then(pl.lit("excel_damage"))
         .when(~pl.col("_check_ok"))
         .then(pl.lit("check_digit"))
@@ -200,20 +202,29 @@ def id_checks(frame: pl.DataFrame, raw: str, norm: str, as_of: dt.date) -> pl.Da
     or X): for those only the birth date and the check character are computed, once, in
     integer arithmetic; invalid_reason runs on the other rows only.
     """
-    ids = frame.select(pl.col(raw).cast(pl.Utf8).alias("raw"), pl.col(norm).alias("norm"))
-    plain = ids.select(
-        ((pl.col("raw") == pl.col("norm")) & pl.col("norm").str.contains(PLAIN)).fill_null(False)
-    ).to_series()
-    steps = ids.lazy().with_columns(plain.alias("plain"))
+    births = _birth_table(as_of)
+    ymd = pl.col("_ymd") - 19000101
+    steps = frame.lazy().select(pl.col(raw).cast(pl.Utf8).alias("raw"), pl.col(norm).alias("norm")).with_columns(
+        ((pl.col("raw") == pl.col("norm")) & pl.col("norm").str.contains(PLAIN)).fill_null(False).alias("plain")
+    )
     for step in _plain_columns(pl.col("norm"), pl.col("plain")):
         steps = steps.with_columns(step)
-    checked = steps.select("norm", "plain", "_ymd", "_check_ok", "key").collect()
-    reason = pl.when(pl.col("plain")).then(_plain_reason(pl.col("norm"), as_of)).cast(pl.Utf8).alias("reason")
-    out = checked.with_columns(_birth_dates(checked.get_column("_ymd")).alias("_birth")).lazy().with_columns(reason).select(
-        "reason", pl.when(pl.col("plain") & pl.col("reason").is_null()).then(pl.col("_birth")).alias("birth_date"), "key"
-    ).collect()
+    out = (
+        steps.with_columns(pl.lit(births).gather(pl.when(ymd.is_between(0, births.len() - 1)).then(ymd)).alias("_birth"))
+        .with_columns(pl.when(pl.col("plain")).then(_plain_reason()).cast(pl.Utf8).alias("reason"))
+        .select(
+            "reason",
+            pl.when(pl.col("plain") & pl.col("reason").is_null()).then(pl.col("_birth")).alias("birth_date"),
+            "key",
+            "plain",
+        )
+        .collect()
+    )
+    plain = out.get_column("plain")
+    out = out.drop("plain")
     if plain.all():
         return out
+    ids = frame.select(pl.col(raw).cast(pl.Utf8).alias("raw"), pl.col(norm).alias("norm"))
     rest = ids.filter(~plain).select(
         invalid_reason(pl.col("raw"), pl.col("norm"), as_of).cast(pl.Utf8).alias("reason"),
         birth_date_expr(pl.col("norm")).alias("birth_date"),

@@ -60,3 +60,20 @@ def test_base_rate_in_force_on_the_disbursement_date():
     loans = loans_of(loans=[{"loan_id": "A", "disbursement_date": "2015-10-23"},
                             {"loan_id": "B", "disbursement_date": "2015-10-24"}])
     assert loans.get_column("base_rate").to_list() == [5.00, 4.75]
+
+
+def test_ids_not_of_plain_form_still_find_their_first_member():
+    # matched on their text, not on ids.match_key; the first roster row of an ID wins
+    short, damaged_looking = "53312419800101001", "533124198001010000"
+    loans = loans_of(
+        loans=[{"loan_id": "A", "borrower_id_number": short}, {"loan_id": "B", "borrower_id_number": damaged_looking}],
+        roster=[{"id_number": short, "household_id": "H1"}, {"id_number": short, "household_id": "H2"},
+                {"id_number": damaged_looking, "household_id": "H3"}],
+    )
+    assert loans.get_column("household").to_list() == ["H1", "LOAN:B"]
+    assert loans.get_column("in_roster").to_list() == [True, False]
+
+
+def test_a_plain_id_takes_its_first_roster_row():
+    loans = loans_of(roster=[{"household_id": "H1"}, {"household_id": "H2"}])
+    assert loans.get_column("household").to_list() == ["H1"]

@@ -81,3 +81,14 @@ def test_any_single_character_change_of_a_valid_id_is_flagged():
                 changed.append(good[:pos] + c + good[pos + 1 :])
     out = reasons(changed)
     assert all(r is not None for r in out)
+
+
+def test_match_key_is_one_integer_per_plain_id_and_null_otherwise():
+    import polars as pl
+
+    from pipeline.ids import match_key
+
+    ids = ["53312419800101001X", "533124198001010016", "533124198001010016", "53312419800101001", "abc", None]
+    keys = pl.DataFrame({"id": ids}).select(match_key(pl.col("id"))).to_series().to_list()
+    assert keys[0] != keys[1] == keys[2] and keys[0] is not None
+    assert keys[3:] == [None, None, None]
