@@ -105,20 +105,21 @@ def _parser(kind: str, factor: float):
     }.get(kind, text)
 
 
-def _by_value(frame: pl.DataFrame, col: str, parse, already: str | None) -> pl.Series:
+def _by_value(frame: pl.DataFrame, col: str, parse, scan: pl.Series) -> pl.Series:
     """`parse` (elementwise) over each distinct value of the column, joined back.
 
     Dates, statuses, places, amounts hold few distinct values, so each is parsed once;
-    values matching `already` (plain ASCII in normal form) are their own result and are
-    not parsed at all. The result is the same as `parse` over every row.
+    values already in normal form (`scan` is then _scan's mask of them: plain ASCII) are
+    their own result and are not parsed at all. The result is the same as `parse` over
+    every row.
 
     When no value changes (every value already normal, or every distinct value parsing
     to itself) the column itself is returned: no copy, and it stays shared with the raw
     table and the `_raw` column.
     """
     src = frame.get_column(col)
-    if already is not None and src.dtype == pl.Utf8:
-        done = src.str.contains(already).fill_null(False)
+    if scan.dtype == pl.Boolean:
+        done = scan
         if done.all():
             return src
         # the few other rows are parsed (by distinct value) and put in their places,
@@ -126,10 +127,27 @@ def _by_value(frame: pl.DataFrame, col: str, parse, already: str | None) -> pl.S
         rest = frame.select(pl.col(col).filter(~done)).to_series()
         fixed = _by_distinct(rest, parse)
         return src if fixed is rest else src.clone().scatter((~done).arg_true(), fixed)
-    distinct = src.unique()
+    distinct = scan
     if distinct.len() * 2 > src.len():
         return frame.select(parse(pl.col(col)).alias(col)).to_series()
     return _by_distinct(src, parse, distinct)
+
+
+def _scan(frame: pl.DataFrame, kinds: dict[str, str]) -> dict[str, pl.Series]:
+    """Per column, the mask of values already normal (kinds with an ALREADY_NORMAL form),
+    else its distinct values: in one select, whose expressions polars runs in parallel."""
+    exprs = [
+        (
+            pl.col(c).str.contains(ALREADY_NORMAL[k]).fill_null(False)
+            if k in ALREADY_NORMAL and frame.schema[c] == pl.Utf8
+            else pl.col(c).unique()
+        )
+        .implode()
+        .alias(c)
+        for c, k in kinds.items()
+    ]
+    scans = frame.select(exprs)
+    return {c: scans.get_column(c)[0].alias(c) for c in kinds}  # a list cell is a Series
 
 
 def _by_distinct(src: pl.Series, parse, distinct: pl.Series | None = None) -> pl.Series:
@@ -148,17 +166,20 @@ def _by_distinct(src: pl.Series, parse, distinct: pl.Series | None = None) -> pl
 
 
 def _normalise_table(t: RawTable) -> pl.DataFrame:
-    raws, parsed = [], []
+    raws, parsed, parse_by_value = [], {}, {}
     for col in TABLES[t.table]:
         if col.kind in PARSED_KINDS:
             raws.append(pl.col(col.name).alias(col.name + RAW))
         typed = t.typed.get(col.name)
         if col.kind == "date" and typed is not None and _iso_parses_back(typed):
-            parsed.append(typed.alias(col.name))  # what `date` makes of its text, without the parse
-            continue
-        parse = _parser(col.kind, t.factors.get(col.name, 1.0))
-        parsed.append(_by_value(t.frame, col.name, parse, ALREADY_NORMAL.get(col.kind)))
-    return t.frame.with_columns(*raws, *parsed)
+            parsed[col.name] = typed.alias(col.name)  # what `date` makes of its text, without the parse
+        else:
+            parse_by_value[col.name] = col.kind
+    scans = _scan(t.frame, parse_by_value)
+    for name, kind in parse_by_value.items():
+        parse = _parser(kind, t.factors.get(name, 1.0))
+        parsed[name] = _by_value(t.frame, name, parse, scans[name])
+    return t.frame.with_columns(*raws, *(parsed[col.name] for col in TABLES[t.table]))
 
 
 def _iso_parses_back(days: pl.Series) -> bool:
