@@ -260,8 +260,7 @@ def people(ctx, ids: pl.Series | None = None, details: bool = True) -> pl.DataFr
     )
     # one row per (ID, name): a roster seldom lists an ID twice, so look (sorting a hash)
     # before paying for `unique` over millions of text rows
-    hashed = persons.select(pl.struct("id_number", "name_key").hash().alias("h"))["h"].sort()
-    if (hashed == hashed.shift(1)).any():
+    if _has_repeats(persons.select(pl.struct("id_number", "name_key").hash())):
         persons = persons.unique(["id_number", "name_key"], keep="first", maintain_order=True)
     return persons
 
@@ -341,6 +340,13 @@ def _shape_and_add_drop_keys(names: pl.Series) -> pl.DataFrame:
     ])
 
 
+def _has_repeats(column: pl.DataFrame) -> bool:
+    """Whether the one column of `column` holds a value twice (sorting numbers is cheaper
+    than hashing them into a table)."""
+    ordered = column.to_series().sort()
+    return bool((ordered == ordered.shift(1)).any())
+
+
 def _sharing(frame: pl.DataFrame, on: list[str]) -> pl.DataFrame:
     """Pairs of rows of `frame` equal on `on` (both orders, and each row with itself).
     The rows whose key is unique (nearly all) are dropped first: a hash of the key is
@@ -375,9 +381,7 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
     # names (排麻干) make same-name IDs a digit apart across a county a coincidence. An ID
     # of unknown township is looked for in every township. The township of an ID is that
     # of its first row.
-    sorted_body = keyed["body"].sort()
-    repeated = (sorted_body == sorted_body.shift(1)).any()
-    town = pl.col("town").first().over("body") if repeated else pl.col("town")
+    town = pl.col("town").first().over("body") if _has_repeats(keyed.select("body")) else pl.col("town")
     towns = keyed.select(pl.col("id_number").alias("id"), "body", town.alias("town"), "group")
     known = towns.get_column("town").drop_nulls().unique()
     unknown = towns.filter(pl.col("town").is_null()).drop("town")
