@@ -227,14 +227,13 @@ def _positions(p: pl.DataFrame, chars: pl.DataFrame) -> pl.DataFrame:
 DETAILS = ("name", "township", "village", "household_id", "in_roster")
 
 
-def people(ctx, ids: pl.Series | None = None, details: bool = True) -> pl.DataFrame:
-    """Every valid ID with a name: roster members, and borrowers not in the roster; one
-    row per (ID, name key): id_number, name_key, town, place, birth_date and, with
-    `details`, what a case shows of the person (DETAILS). `ids`: only these IDs."""
+def _listed(ctx, ids: pl.Series | None, shown: tuple[str, ...]) -> pl.LazyFrame:
+    """Every valid ID with a name: roster members, and borrowers not in the roster:
+    id_number, birth_date and the `shown` columns of DETAILS. `ids`: only these IDs."""
     wanted = pl.col("id_number").is_in(ids.implode()) if ids is not None else pl.lit(True)
-    shown = DETAILS if details else ("name", "township", "village")
     roster = ctx.roster.lazy().filter(pl.col("id_valid") & pl.col("name").is_not_null() & wanted).select(
-        "id_number", "birth_date", *[c for c in shown if c != "in_roster"], pl.lit(True).alias("in_roster"),
+        "id_number", "birth_date", *[c for c in shown if c != "in_roster"],
+        *([pl.lit(True).alias("in_roster")] if "in_roster" in shown else []),
     )
     outside = ctx.loans.lazy().filter(
         pl.col("borrower_id_valid") & ~pl.col("in_roster") & pl.col("borrower_name").is_not_null()
@@ -243,10 +242,21 @@ def people(ctx, ids: pl.Series | None = None, details: bool = True) -> pl.DataFr
         pl.col("borrower_township").alias("township"), pl.col("borrower_village").alias("village"),
         pl.lit(None, dtype=pl.Utf8).alias("household_id"), pl.lit(False).alias("in_roster"),
     ).filter(wanted).select(roster.collect_schema().names())
-    # One lazy plan (no intermediate copies of millions of rows), the town and village
-    # keys worked out once per distinct township and village: the first pass over a
-    # province's roster costs half what it did in steps.
-    persons = pl.concat([roster, outside], how="vertical_relaxed")
+    return pl.concat([roster, outside], how="vertical_relaxed")
+
+
+def _one_per_id_and_name(persons: pl.DataFrame) -> pl.DataFrame:
+    """One row per (ID, name key): a roster seldom lists an ID twice, so look (sorting a
+    hash) before paying for `unique` over millions of text rows."""
+    if _has_repeats(persons.select(pl.struct("id_number", pl.col("name_key").to_physical()).hash())):
+        persons = persons.unique(["id_number", "name_key"], keep="first", maintain_order=True)
+    return persons
+
+
+def people(ctx, ids: pl.Series | None = None) -> pl.DataFrame:
+    """The persons of `ids` (every one when None) as a case shows them: one row per (ID,
+    name key): id_number, name_key, town, place, birth_date and DETAILS."""
+    persons = _listed(ctx, ids, DETAILS)
     towns = persons.select("township").unique().with_columns(town_key(pl.col("township")).alias("town"))
     villages = persons.select("village").unique().with_columns(village_key(pl.col("village")).alias("_village"))
     persons = (
@@ -255,14 +265,33 @@ def people(ctx, ids: pl.Series | None = None, details: bool = True) -> pl.DataFr
         .join(towns, on="township", how="left", nulls_equal=True, maintain_order="left")
         .join(villages, on="village", how="left", nulls_equal=True, maintain_order="left")
         .with_columns(pl.concat_str("town", pl.lit("/"), "_village").alias("place"))
-        .drop("_village", *([] if details else ["name", "township", "village", "in_roster"]))
+        .drop("_village")
         .collect()
     )
-    # one row per (ID, name): a roster seldom lists an ID twice, so look (sorting a hash)
-    # before paying for `unique` over millions of text rows
-    if _has_repeats(persons.select(pl.struct("id_number", "name_key").hash())):
-        persons = persons.unique(["id_number", "name_key"], keep="first", maintain_order=True)
-    return persons
+    return _one_per_id_and_name(persons)
+
+
+def person_keys(ctx) -> pl.DataFrame:
+    """Every person of `people`, keyed for blocking over a province's roster: one row
+    per (ID, name key): id_number, birth_date, and name_key, town and place as
+    Categorical. The keys are worked out once per distinct name and per distinct
+    (township, village) and joined on as categories, so that millions of rows carry
+    numbers rather than new text: the joins, hashes and sorts of `candidate_pairs` then
+    work on the numbers (`to_physical`)."""
+    persons = _listed(ctx, None, ("name", "township", "village"))
+    names = persons.select("name").unique().with_columns(name_key(pl.col("name")).cast(pl.Categorical).alias("name_key"))
+    places = persons.select("township", "village").unique().with_columns(
+        town_key(pl.col("township")).cast(pl.Categorical).alias("town"),
+        place_key(pl.col("township"), pl.col("village")).cast(pl.Categorical).alias("place"),
+    )
+    persons = (
+        persons.join(names, on="name", how="left", maintain_order="left")
+        .filter(pl.col("name_key").is_not_null())
+        .join(places, on=["township", "village"], how="left", nulls_equal=True, maintain_order="left")
+        .select("id_number", "birth_date", "name_key", "town", "place")
+        .collect()
+    )
+    return _one_per_id_and_name(persons)
 
 
 def name_groups(names: pl.Series) -> pl.DataFrame:
@@ -353,7 +382,7 @@ def _sharing(frame: pl.DataFrame, on: list[str]) -> pl.DataFrame:
     sorted (the hash alone, not the rows), the hashes that repeat are picked from it and
     only their rows are joined; several times cheaper than a join or a window over
     millions of rows."""
-    hashed = frame.select(pl.struct(on).hash().alias("h"))["h"]
+    hashed = frame.select(pl.struct(pl.col(on).to_physical()).hash().alias("h"))["h"]
     ordered = hashed.sort()
     repeated = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
     shared = frame.filter(hashed.is_in(repeated.unique().implode()))
@@ -365,7 +394,8 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
     were born the same day in the same village, or whose bodies are one digit or one
     adjacent transposition apart in the same township (either township unknown:
     compared): id_a, id_b, same_day_village, id_signal."""
-    groups = name_groups(persons["name_key"])
+    names = persons["name_key"].unique()  # text, or the categories of `person_keys`
+    groups = name_groups(names.cast(pl.Utf8)).with_columns(pl.col("name_key").cast(names.dtype))
     keyed = persons.join(groups, on="name_key", how="left").with_columns(
         pl.col("id_number").str.slice(0, 17).cast(pl.Int64, strict=False).alias("body")
     )
@@ -386,7 +416,7 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
     known = towns.get_column("town").drop_nulls().unique()
     unknown = towns.filter(pl.col("town").is_null()).drop("town")
     if unknown.height:
-        everywhere = pl.DataFrame({"town": known if known.len() else pl.Series([""])})
+        everywhere = pl.DataFrame({"town": known if known.len() else pl.Series([""]).cast(known.dtype)})
         towns = pl.concat([towns.filter(pl.col("town").is_not_null()), unknown.join(everywhere, how="cross")],
                           how="diagonal_relaxed")
     near = id_neighbours(towns)

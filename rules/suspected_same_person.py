@@ -29,7 +29,7 @@
 import polars as pl
 
 from rules._common import as_cases, evidence, example, make_id
-from rules._identity import candidate_pairs, name_signals, people
+from rules._identity import candidate_pairs, name_signals, people, person_keys
 
 ID = "suspected_same_person"
 TITLE = "疑似一人多证"
@@ -61,19 +61,19 @@ def _where(side: str) -> pl.Expr:
 
 
 def detect(ctx) -> pl.DataFrame:
-    persons = people(ctx, details=False)
+    persons = person_keys(ctx)
     pairs = candidate_pairs(persons)
     # from here on only the persons, namesakes and loans of the IDs paired (a few
     # thousand of millions)
     paired_ids = pl.concat([pairs["id_a"], pairs["id_b"]]).unique()
     paired = paired_ids.implode()
-    involved = people(ctx, ids=paired_ids)
-    same_name_place = pl.struct("place", "name_key").hash()
-    wanted = involved.select(same_name_place.alias("h"))["h"].unique().implode()
+    same_name_place = pl.struct(pl.col("place", "name_key").to_physical()).hash()
+    wanted = persons.filter(pl.col("id_number").is_in(paired)).select(same_name_place.alias("h"))["h"].unique()
     namesakes = (
-        persons.filter(same_name_place.is_in(wanted)).group_by("place", "name_key").len("namesakes")
+        persons.filter(same_name_place.is_in(wanted.implode())).group_by("place", "name_key").len("namesakes")
+        .with_columns(pl.col("place", "name_key").cast(pl.Utf8))
     )
-    involved = involved.join(namesakes, on=["place", "name_key"], how="left", nulls_equal=True)
+    involved = people(ctx, ids=paired_ids).join(namesakes, on=["place", "name_key"], how="left", nulls_equal=True)
     side = {s: involved.select(pl.all().name.suffix(f"_{s}")) for s in ("a", "b")}
     pairs = (
         pairs.join(side["a"].rename({"id_number_a": "id_a"}), on="id_a")
