@@ -19,6 +19,7 @@ loans / loan_records
                          status, status_change_date, and the three dates' *_raw text).
                          An ID damaged by Excel matches no member: different people's
                          IDs collapse to the same damaged text.
+    member_row           that member's row number in `roster` (0-based; null when none)
     household            member_household_id, else "ID:<borrower id>" (a household of its
                          own), else "LOAN:<loan_id>" when the ID is missing or Excel-damaged
     borrower_township    the roster's township when in the roster, else the loan's
@@ -107,17 +108,22 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
         roster_ids.get_column("reason").is_null().alias("id_valid"),
         roster_ids.get_column("birth_date"),
     )
-    borrower_ids = id_checks(tables["loans"], "borrower_id_number_raw", "borrower_id_number", as_of)
-    records = (
-        tables["loans"]
+    loans = tables["loans"]
+    borrower_ids = id_checks(loans, "borrower_id_number_raw", "borrower_id_number", as_of)
+    members = _members(roster, roster_ids.get_column("key"), loans, borrower_ids)
+    # Only the derived columns are computed (from the few columns they read) and set
+    # beside the loans' own, which are not copied: a plan over the whole frame copied
+    # all of them into new chunks (1M loans: 0.3 GB of fresh memory for nothing). In
+    # memory, so that they come in one chunk like the loans' own: the streaming engine's
+    # several chunks beside them made a rule's pl.format panic (polars 2.1).
+    derived = (
+        loans.hstack([borrower_ids.get_column("reason").alias("borrower_id_reason"), borrower_ids.get_column("birth_date")])
+        .hstack(members.select("member_household_id", "member_township", "member_village").get_columns())
         .lazy()
-        .with_columns(
-            pl.lit(borrower_ids.get_column("reason")).alias("borrower_id_reason"),
-            pl.coalesce("extended_maturity_date", "maturity_date").alias("effective_maturity"),
-        )
-        .with_columns(
+        .with_columns(pl.coalesce("extended_maturity_date", "maturity_date").alias("effective_maturity"))
+        .select(
             pl.col("borrower_id_reason").is_null().alias("borrower_id_valid"),
-            pl.lit(borrower_ids.get_column("birth_date")).alias("birth_date"),
+            "effective_maturity",
             pl.when(pl.col("settled_date").is_not_null())
             .then(pl.col("settled_date"))
             .when(pl.col("balance") > 0)
@@ -125,12 +131,7 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
             .otherwise(pl.col("effective_maturity"))
             .alias("interval_end"),
             whole_months_between(pl.col("disbursement_date"), pl.col("maturity_date")).alias("term_months"),
-        )
-        .with_columns(
             whole_years_between(pl.col("birth_date"), pl.col("disbursement_date")).alias("age_at_disbursement"),
-        )
-        .with_columns(_members(roster, roster_ids.get_column("key"), tables["loans"], borrower_ids))
-        .with_columns(
             pl.col("member_household_id").is_not_null().alias("in_roster"),
             pl.coalesce(
                 "member_household_id",
@@ -145,12 +146,24 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
             .then(pl.col("member_village"))
             .otherwise(pl.col("village"))
             .alias("borrower_village"),
+            base_rate_on(pl.col("disbursement_date"), policy).alias("base_rate"),
         )
-        .with_columns(base_rate_on(pl.col("disbursement_date"), policy).alias("base_rate"))
-        .collect()
+        .collect(engine="in-memory")
+    )
+    d = derived.get_column
+    records = loans.with_columns(
+        borrower_ids.get_column("reason").alias("borrower_id_reason"),
+        d("effective_maturity"),
+        d("borrower_id_valid"),
+        borrower_ids.get_column("birth_date"),
+        d("interval_end"),
+        d("term_months"),
+        d("age_at_disbursement"),
+        *members.get_columns(),
+        *(d(c) for c in ("in_roster", "household", "borrower_township", "borrower_village", "base_rate")),
     )
     # Loan records arrive in file order (ingest numbers them, validate filters without
-    # reordering) and the join keeps it: the sort is only for frames built otherwise.
+    # reordering) and the columns above keep it: the sort is only for frames built otherwise.
     if not records.get_column(ROW).is_sorted():
         records = records.sort(ROW)
     # The first record of each loan_id: a mask and a filter rather than `unique`, which
@@ -160,15 +173,16 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
     return Context(as_of, policy, loans, records, roster, present)
 
 
-def _members(roster: pl.DataFrame, roster_keys: pl.Series, loans: pl.DataFrame, borrower_ids: pl.DataFrame) -> list[pl.Series]:
-    """The member_* columns of each loan: the first roster row whose ID equals the
-    borrower's (none for an Excel-damaged ID), as Series in the loans' order.
+def _members(roster: pl.DataFrame, roster_keys: pl.Series, loans: pl.DataFrame, borrower_ids: pl.DataFrame) -> pl.DataFrame:
+    """The member_* columns and member_row of each loan: the first roster row whose ID
+    equals the borrower's (none for an Excel-damaged ID), in the loans' order.
 
     Matched on ids.match_key, the ID as one Int64, rather than on 18-character text
     (1M loans, 5.46M persons: hashing the text was most of a second); the few IDs not
     of plain form (no key) are matched on their text. A plain ID never equals one that
     is not, so the two matchings never miss a pair. Only the loans' position in the
-    roster is joined; the member columns are then gathered once from the roster.
+    roster is joined; the member columns are then gathered from the roster in one
+    frame-wide gather (polars takes the columns in parallel).
     """
     damaged = (pl.col("reason") == "excel_damage").fill_null(False)
     wanted = borrower_ids.with_columns(loans.get_column("borrower_id_number").alias("text")).select(
@@ -196,7 +210,7 @@ def _members(roster: pl.DataFrame, roster_keys: pl.Series, loans: pl.DataFrame, 
         .collect()
         .to_series()
     )
-    return [roster.get_column(k).gather(at).alias(v) for k, v in MEMBER_COLUMNS.items()]
+    return roster.select(list(MEMBER_COLUMNS)).gather(at).rename(MEMBER_COLUMNS).with_columns(at.alias("member_row"))
 
 
 def base_rate_on(day: pl.Expr, policy: Policy) -> pl.Expr:
