@@ -48,7 +48,7 @@ REMOVED = "已剔除"
 
 
 def monitoring(ctx: Context) -> dict:
-    households = _households(ctx)
+    households = _households(ctx).lazy()
     loans = ctx.loans.lazy().select(
         pl.col("borrower_township").fill_null(UNKNOWN_TOWNSHIP).alias("township"),
         "household",
@@ -81,7 +81,7 @@ def monitoring(ctx: Context) -> dict:
         .fill_null(0)
         .sort("township")
     )
-    # One collect for both scopes: the households and loans frames are computed once.
+    # One collect for both scopes: the loans frame is computed once.
     county, townships = pl.collect_all([county, townships])
     line = ctx.policy.overdue_rate_alert
     return {
@@ -91,21 +91,34 @@ def monitoring(ctx: Context) -> dict:
     }
 
 
-def _households(ctx: Context) -> pl.LazyFrame:
-    """Registered (not removed) roster households: township, and whether it ever borrowed."""
-    borrowers = ctx.loans.get_column("household").implode()
+def _households(ctx: Context) -> pl.DataFrame:
+    """Registered (not removed) roster households: township, and whether it ever borrowed
+    (a member of it is a loan's borrower: the loan's member_row).
+
+    A roster sorted by household_id (as the register exports it) is marked sorted, so
+    that polars groups its runs of equal IDs instead of hashing a province's 5M IDs
+    (5.46M persons: 0.27 s → 0.05 s); any other roster is grouped by hashing them."""
+    borrowers = ctx.loans.get_column("member_row").drop_nulls()
+    roster = ctx.roster.select(
+        "household_id",
+        "township",
+        (pl.col("household_status") == REMOVED).fill_null(False).alias("removed"),
+        pl.repeat(False, ctx.roster.height, dtype=pl.Boolean, eager=True).scatter(borrowers, True).alias("borrowed"),
+    )
+    ids = roster.get_column("household_id")
+    if ids.null_count() == 0 and ids.is_sorted():
+        roster = roster.with_columns(ids.set_sorted())
     return (
-        ctx.roster.lazy()
+        roster.lazy()
         .group_by("household_id")
         .agg(
-            pl.col("township").drop_nulls().first(),
-            (pl.col("household_status") == REMOVED).fill_null(False).all().alias("removed"),
+            pl.col("township").first(ignore_nulls=True),
+            pl.col("removed").all(),
+            pl.col("borrowed").any(),
         )
         .filter(~pl.col("removed"))
-        .select(
-            pl.col("township").fill_null(UNKNOWN_TOWNSHIP),
-            pl.col("household_id").is_in(borrowers).fill_null(False).alias("borrowed"),
-        )
+        .select(pl.col("township").fill_null(UNKNOWN_TOWNSHIP), "borrowed")
+        .collect()
     )
 
 

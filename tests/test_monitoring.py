@@ -60,6 +60,21 @@ def test_overdue_rate_by_balance_alerts_only_above_the_line():
     assert above["overdue_rate_alert"] == 0.03
 
 
+def test_households_count_the_same_whether_or_not_the_roster_is_in_household_order():
+    # H1's members apart, the first of its rows without a township, H4 removed on every row
+    shuffled = [
+        {**_person("H2", "021"), "township": "陇把镇"}, {**_person("H1", "011"), "township": None},
+        _person("H4", "041", status="已剔除"), _person("H1", "013"), _person("H4", "043", status="已剔除"),
+    ]
+    loans = [_loan("L1", "013"), _loan("L2", "041")]
+    in_order = sorted(shuffled, key=lambda p: p["household_id"])
+    for roster in (shuffled, in_order):
+        figures = _figures(loans, roster=roster)
+        assert {t: (f["registered_households"], f["borrowed_households"]) for t, f in figures["townships"].items()} == {
+            "章凤镇": (1, 1), "陇把镇": (1, 0)
+        }
+
+
 def test_overdue_buckets_use_the_overdue_rule_and_a_loan_due_today_is_not_overdue():
     figures = _figures([
         _loan("L1", "011", maturity="2021-06-30"),  # due today
