@@ -455,16 +455,27 @@ def id_neighbours(ids: pl.DataFrame) -> pl.DataFrame:
     }
     # the passes' keys hashed, and their repeats found, in one select each (run in
     # parallel); a key's hash is that of the kept digits mixed with the (town, group)
-    # hash, computed once: a collision only adds rows to the exact join below
+    # hash, computed once. The rows of a repeated hash are joined on the hash alone (one
+    # number: faster than joining on town, group and digits) and a collision is dropped
+    # by comparing them; the seven passes run as one parallel collect.
     bodies = bodies.with_columns(pl.struct("town", "group").hash().alias("_cell"))
     hashes = bodies.select([(k.hash() ^ pl.col("_cell")).alias(str(w)) for w, k in kept.items()])
     repeats = hashes.select(pl.all().sort()).select(pl.all().filter(pl.all() == pl.all().shift(1)).implode())
-    found = []
+    passes = []
+    same = [pl.col(c) == pl.col(f"{c}_b") for c in ("town", "group", "kept")]
     for window, key in kept.items():
         column = str(window)
-        shared = bodies.filter(hashes[column].is_in(repeats[column])).with_columns(key.alias("kept"))
-        pairs = shared.join(shared, on=["town", "group", "kept"], suffix="_b").filter(pl.col("body") < pl.col("body_b"))
-        found.append(pairs.select("row", "row_b", _neighbour_signal(*window).alias("id_signal")).drop_nulls("id_signal"))
+        shared = (
+            bodies.lazy().select("row", "town", "group", "body", hashes[column].alias("h"))
+            .filter(pl.col("h").is_in(repeats[column])).with_columns(key.alias("kept"))
+        )
+        passes.append(
+            shared.join(shared, on="h", suffix="_b")
+            .filter(pl.col("body") < pl.col("body_b"), *same)
+            .select("row", "row_b", _neighbour_signal(*window).alias("id_signal"))
+            .drop_nulls("id_signal")
+        )
+    found = pl.collect_all(passes)
     pairs = pl.concat(found)
     text = ids.get_column("id")
     return (
