@@ -77,3 +77,14 @@ def test_ids_not_of_plain_form_still_find_their_first_member():
 def test_a_plain_id_takes_its_first_roster_row():
     loans = loans_of(roster=[{"household_id": "H1"}, {"household_id": "H2"}])
     assert loans.get_column("household").to_list() == ["H1"]
+
+
+def test_a_repeated_loan_id_is_one_loan_its_first_record():
+    result = run_rows(loans=[
+        {"loan_id": "A", "amount": "10000"}, {"loan_id": "B"}, {"loan_id": "A", "amount": "20000"},
+        {"loan_id": "C"}, {"loan_id": "B", "amount": "30000"},
+    ])
+    loans = result.context.loans
+    assert loans.get_column("loan_id").to_list() == ["A", "B", "C"]
+    assert loans.get_column("amount").to_list()[0] == 10000.0
+    assert result.context.loan_records.height == 5
