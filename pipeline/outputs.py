@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -134,11 +135,16 @@ def write_outputs(result, out: Path) -> list[Path]:
     """The machine outputs of one audit into `out`; returns the paths written."""
     out = _output_folder(out)
     names = ("cases.parquet", "cases.csv", "quarantine.parquet", "summary.json")
-    with staged(out) as stage:
-        result.cases.write_parquet(stage / "cases.parquet")
+    # cases.parquet is written by a second thread while this one writes cases.csv:
+    # polars lets go of the GIL while it writes, and the two overlap. zstd at level 1:
+    # no larger than the default level 3 on cases, and faster (1M loans, 235,000
+    # cases: the two files 0.65 s -> 0.45 s).
+    with staged(out) as stage, ThreadPoolExecutor(max_workers=1) as pool:
+        parquet = pool.submit(result.cases.write_parquet, stage / "cases.parquet", compression_level=1)
         with open(stage / "cases.csv", "wb") as fh:
             fh.write("\ufeff".encode())
             cases_for_csv(result.cases).write_csv(fh)
+        parquet.result()
         result.validated.quarantine.write_parquet(stage / "quarantine.parquet")
         (stage / "summary.json").write_text(
             json.dumps(result.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
