@@ -457,9 +457,13 @@ def id_neighbours(ids: pl.DataFrame) -> pl.DataFrame:
     # parallel); a key's hash is that of the kept digits mixed with the (town, group)
     # hash, computed once. The rows of a repeated hash are joined on the hash alone (one
     # number: faster than joining on town, group and digits) and a collision is dropped
-    # by comparing them; the seven passes run as one parallel collect.
+    # by comparing them; the seven passes run as one parallel collect. The hashes are cut
+    # to 32 bits: sorted and joined faster (id_neighbours at 1M: 1.52 s → 1.31 s), and the
+    # few thousand more collisions among 5M rows are dropped by that same comparison.
     bodies = bodies.with_columns(pl.struct("town", "group").hash().alias("_cell"))
-    hashes = bodies.select([(k.hash() ^ pl.col("_cell")).alias(str(w)) for w, k in kept.items()])
+    hashes = bodies.select(
+        ((k.hash() ^ pl.col("_cell")) & 0xFFFFFFFF).cast(pl.UInt32).alias(str(w)) for w, k in kept.items()
+    )
     repeats = hashes.select(pl.all().sort()).select(pl.all().filter(pl.all() == pl.all().shift(1)).implode())
     passes = []
     same = [pl.col(c) == pl.col(f"{c}_b") for c in ("town", "group", "kept")]
