@@ -24,8 +24,10 @@ loans / loan_records
                          own), else "LOAN:<loan_id>" when the ID is missing or Excel-damaged
     borrower_township    the roster's township when in the roster, else the loan's
     borrower_village     likewise
+    borrower_id_key      ids.match_key of the borrower ID: the ID as one Int64 (body × 11 +
+                         check value), null when not of plain form
 roster
-    id_reason, id_valid, birth_date as above for id_number
+    id_reason, id_valid, birth_date, id_key as above for id_number
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
         roster_ids.get_column("reason").alias("id_reason"),
         roster_ids.get_column("reason").is_null().alias("id_valid"),
         roster_ids.get_column("birth_date"),
+        roster_ids.get_column("key").alias("id_key"),
     )
     loans = tables["loans"]
     borrower_ids = id_checks(loans, "borrower_id_number_raw", "borrower_id_number", as_of)
@@ -158,6 +161,7 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
         d("effective_maturity"),
         d("borrower_id_valid"),
         borrower_ids.get_column("birth_date"),
+        borrower_ids.get_column("key").alias("borrower_id_key"),
         d("interval_end"),
         d("term_months"),
         d("age_at_disbursement"),

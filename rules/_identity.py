@@ -229,7 +229,8 @@ DETAILS = ("name", "township", "village", "household_id", "in_roster")
 
 def _listed(ctx, ids: pl.Series | None, shown: tuple[str, ...]) -> pl.LazyFrame:
     """Every valid ID with a name: roster members, and borrowers not in the roster:
-    id_number, birth_date and the `shown` columns of DETAILS. `ids`: only these IDs."""
+    id_number, birth_date and the `shown` columns of DETAILS (or id_key, the context's
+    ID as one number). `ids`: only these IDs."""
     wanted = pl.col("id_number").is_in(ids.implode()) if ids is not None else pl.lit(True)
     roster = ctx.roster.lazy().filter(pl.col("id_valid") & pl.col("name").is_not_null() & wanted).select(
         "id_number", "birth_date", *[c for c in shown if c != "in_roster"],
@@ -241,6 +242,7 @@ def _listed(ctx, ids: pl.Series | None, shown: tuple[str, ...]) -> pl.LazyFrame:
         pl.col("borrower_id_number").alias("id_number"), "birth_date", pl.col("borrower_name").alias("name"),
         pl.col("borrower_township").alias("township"), pl.col("borrower_village").alias("village"),
         pl.lit(None, dtype=pl.Utf8).alias("household_id"), pl.lit(False).alias("in_roster"),
+        pl.col("borrower_id_key").alias("id_key"),
     ).filter(wanted).select(roster.collect_schema().names())
     return pl.concat([roster, outside], how="vertical_relaxed")
 
@@ -273,12 +275,12 @@ def people(ctx, ids: pl.Series | None = None) -> pl.DataFrame:
 
 def person_keys(ctx) -> pl.DataFrame:
     """Every person of `people`, keyed for blocking over a province's roster: one row
-    per (ID, name key): id_number, birth_date, and name_key, town and place as
+    per (ID, name key): id_number, id_key, birth_date, and name_key, town and place as
     Categorical. The keys are worked out once per distinct name and per distinct
     (township, village) and joined on as categories, so that millions of rows carry
     numbers rather than new text: the joins, hashes and sorts of `candidate_pairs` then
     work on the numbers (`to_physical`)."""
-    persons = _listed(ctx, None, ("name", "township", "village"))
+    persons = _listed(ctx, None, ("name", "township", "village", "id_key"))
     names = persons.select("name").unique().with_columns(name_key(pl.col("name")).cast(pl.Categorical).alias("name_key"))
     places = persons.select("township", "village").unique().with_columns(
         town_key(pl.col("township")).cast(pl.Categorical).alias("town"),
@@ -288,7 +290,7 @@ def person_keys(ctx) -> pl.DataFrame:
         persons.join(names, on="name", how="left", maintain_order="left")
         .filter(pl.col("name_key").is_not_null())
         .join(places, on=["township", "village"], how="left", nulls_equal=True, maintain_order="left")
-        .select("id_number", "birth_date", "name_key", "town", "place")
+        .select("id_number", "id_key", "birth_date", "name_key", "town", "place")
         .collect()
     )
     return _one_per_id_and_name(persons)
@@ -393,12 +395,15 @@ def candidate_pairs(persons: pl.DataFrame) -> pl.DataFrame:
     """ID pairs (id_a < id_b) whose names may be similar (one `name_groups` group) and who
     were born the same day in the same village, or whose bodies are one digit or one
     adjacent transposition apart in the same township (either township unknown:
-    compared): id_a, id_b, same_day_village, id_signal."""
+    compared): id_a, id_b, same_day_village, id_signal. The ID bodies come from id_key
+    (`person_keys`: the context's ids.match_key, body × 11 + check value) when given."""
     names = persons["name_key"].unique()  # text, or the categories of `person_keys`
     groups = name_groups(names.cast(pl.Utf8)).with_columns(pl.col("name_key").cast(names.dtype))
-    keyed = persons.join(groups, on="name_key", how="left").with_columns(
-        pl.col("id_number").str.slice(0, 17).cast(pl.Int64, strict=False).alias("body")
+    body = (
+        pl.col("id_key") // 11 if "id_key" in persons.columns
+        else pl.col("id_number").str.slice(0, 17).cast(pl.Int64, strict=False)
     )
+    keyed = persons.join(groups, on="name_key", how="left").with_columns(body.alias("body"))
     dated = keyed.filter(pl.col("place").is_not_null() & pl.col("birth_date").is_not_null()).select(
         "id_number", "place", "birth_date", "group")
     day = (

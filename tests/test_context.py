@@ -88,3 +88,15 @@ def test_a_repeated_loan_id_is_one_loan_its_first_record():
     assert loans.get_column("loan_id").to_list() == ["A", "B", "C"]
     assert loans.get_column("amount").to_list()[0] == 10000.0
     assert result.context.loan_records.height == 5
+
+
+def test_id_key_is_the_id_as_one_number_also_when_typed_with_spaces():
+    ctx = run_rows(
+        loans=[{"borrower_id_number": "11010519491231002x"}],
+        roster=[{}, {"id_number": " 533124 19850312 0175", "name": "岳麻诺"}],
+    ).context
+    ids = ctx.roster.get_column("id_number").to_list() + ctx.loans.get_column("borrower_id_number").to_list()
+    keys = ctx.roster.get_column("id_key").to_list() + ctx.loans.get_column("borrower_id_key").to_list()
+    check = {str(d): d for d in range(10)} | {"X": 10}
+    assert keys == [int(i[:17]) * 11 + check[i[17]] for i in ids]
+    assert "533124198503120175" in ids and "11010519491231002X" in ids
