@@ -149,16 +149,23 @@ def match_key(norm: pl.Expr) -> pl.Expr:
 
 
 def _plain_columns(norm: pl.Expr, plain: pl.Expr) -> list[list[pl.Expr]]:
-    """For an ID of 17 ASCII digits and a digit or X: `_ymd` (its birth date digits as a
-    number), `_check_ok` (check_char_expr's verdict) and `key` (match_key), from the
-    body parsed once rather than 17 slices of each text. In steps: polars does not share
-    sub-expressions inside one expression."""
+    """`plain`: whether the ID is PLAIN, given `plain` = raw text equal to `norm` and 18
+    bytes long: then it is PLAIN exactly when its first 17 characters parse as an
+    unsigned integer and the last is a digit or X (Int64 parsing takes ASCII digits and a
+    leading sign only), which is checked on the parse the key needs anyway instead of by
+    the regex (5.46M roster IDs: about 0.15 s). For a PLAIN ID: `_ymd` (its birth date
+    digits as a number), `_check_ok` (check_char_expr's verdict) and `key` (match_key),
+    from the body parsed once rather than 17 slices of each text. In steps: polars does
+    not share sub-expressions inside one expression."""
     body = pl.col("_body")
+    signed = norm.str.starts_with("+") | norm.str.starts_with("-")
     return [
         [
             pl.when(plain).then(norm.str.slice(0, 17).str.to_integer(strict=False)).alias("_body"),
             pl.when(plain).then(_check_value(norm.str.slice(17, 1))).alias("_last"),
         ],
+        [(plain & body.is_not_null() & pl.col("_last").is_not_null() & ~signed).alias("plain")],
+        [pl.when(plain).then(body).alias("_body"), pl.when(plain).then(pl.col("_last")).alias("_last")],
         [
             (body // 1000 % 10**8).cast(pl.Int32).alias("_ymd"),
             ((12 - _weighted_sum(body) % 11) % 11 == pl.col("_last")).alias("_check_ok"),
@@ -205,7 +212,7 @@ def id_checks(frame: pl.DataFrame, raw: str, norm: str, as_of: dt.date) -> pl.Da
     births = _birth_table(as_of)
     ymd = pl.col("_ymd") - 19000101
     steps = frame.lazy().select(pl.col(raw).cast(pl.Utf8).alias("raw"), pl.col(norm).alias("norm")).with_columns(
-        ((pl.col("raw") == pl.col("norm")) & pl.col("norm").str.contains(PLAIN)).fill_null(False).alias("plain")
+        ((pl.col("raw") == pl.col("norm")) & (pl.col("norm").str.len_bytes() == 18)).fill_null(False).alias("plain")
     )
     for step in _plain_columns(pl.col("norm"), pl.col("plain")):
         steps = steps.with_columns(step)

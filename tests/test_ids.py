@@ -4,6 +4,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.ids import check_char, invalid_reason, is_valid, normalised_id, upgrade_15
 
@@ -92,3 +94,14 @@ def test_match_key_is_one_integer_per_plain_id_and_null_otherwise():
     keys = pl.DataFrame({"id": ids}).select(match_key(pl.col("id"))).to_series().to_list()
     assert keys[0] != keys[1] == keys[2] and keys[0] is not None
     assert keys[3:] == [None, None, None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789X+-x é.", min_size=16, max_size=19))
+def test_the_contexts_fast_id_checks_give_invalid_reasons_values(raw):
+    from pipeline.ids import id_reasons
+    from pipeline.normalise import id_number
+
+    frame = pl.DataFrame({"raw": [raw, VALID]}).with_columns(id_number(pl.col("raw")).alias("norm"))
+    expected = frame.select(invalid_reason(pl.col("raw"), pl.col("norm"), AS_OF)).to_series().to_list()
+    assert id_reasons(frame, "raw", "norm", AS_OF).to_list() == expected
