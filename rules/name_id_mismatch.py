@@ -48,13 +48,19 @@ _SIGNAL_TEXT = {
 
 
 def detect(ctx) -> pl.DataFrame:
-    loans = ctx.loans.filter(
-        pl.col("borrower_id_valid") & pl.col("in_roster") & pl.col("borrower_name").is_not_null()
-    ).with_columns(name_key(pl.col("borrower_name")).alias("name_a"), name_key(pl.col("member_name")).alias("name_b"))
     # Only a loan whose name differs from its member's (the ID's first roster row) can be
-    # a case: the rest of the roster is read for those few loans only.
-    loans = loans.filter(
-        pl.col("name_a").is_not_null() & pl.col("name_b").is_not_null() & (pl.col("name_a") != pl.col("name_b"))
+    # a case: the rest of the roster is read for those few loans only. Lazy: only the
+    # columns the case shows are filtered, not the context's fifty.
+    loans = (
+        ctx.loans.lazy()
+        .filter(pl.col("borrower_id_valid") & pl.col("in_roster") & pl.col("borrower_name").is_not_null())
+        .select(
+            "loan_id", "borrower_id_number", "borrower_name", "member_name", "member_household_id",
+            "borrower_township", "borrower_village",
+            name_key(pl.col("borrower_name")).alias("name_a"), name_key(pl.col("member_name")).alias("name_b"),
+        )
+        .filter(pl.col("name_a").is_not_null() & pl.col("name_b").is_not_null() & (pl.col("name_a") != pl.col("name_b")))
+        .collect()
     )
     if loans.height == 0:
         return empty_cases()
