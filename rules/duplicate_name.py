@@ -46,13 +46,26 @@ EXAMPLES = {
 
 
 def detect(ctx) -> pl.DataFrame:
-    loans = ctx.loans.filter(pl.col("borrower_id_valid")).with_columns(
-        name_key(pl.col("borrower_name")).alias("name_key"),
-        place_key(pl.col("borrower_township"), pl.col("borrower_village")).alias("place"),
-    ).filter(pl.col("name_key").is_not_null() & pl.col("place").is_not_null())
+    loans = ctx.loans.lazy().filter(pl.col("borrower_id_valid")).select(
+        "loan_id", "borrower_id_number", "borrower_name", "household", "member_household_id", "in_roster",
+        "borrower_township", "borrower_village",
+    )
+    # The keys are worked out once per distinct name / place and joined on as categories
+    # (as `person_keys` does): the windows and group_bys below then hash numbers, not text.
+    names = ctx.loans.lazy().select("borrower_name").unique().with_columns(
+        name_key(pl.col("borrower_name")).cast(pl.Categorical).alias("name_key"))
+    places = ctx.loans.lazy().select("borrower_township", "borrower_village").unique().with_columns(
+        place_key(pl.col("borrower_township"), pl.col("borrower_village")).cast(pl.Categorical).alias("place"))
+    loans = (
+        loans.join(names, on="borrower_name", how="left", maintain_order="left")
+        .join(places, on=["borrower_township", "borrower_village"], how="left", nulls_equal=True, maintain_order="left")
+        .filter(pl.col("name_key").is_not_null() & pl.col("place").is_not_null())
+    )
+    same = [pl.col("place").to_physical(), pl.col("name_key").to_physical()]
+    # A group of one loan has one ID: the exact distinct-ID count runs on the rest only.
+    loans = loans.filter(pl.len().over(same) > 1).filter(pl.col("borrower_id_number").n_unique().over(same) > 1)
     per_id = (
-        loans.filter(pl.col("borrower_id_number").n_unique().over("place", "name_key") > 1)
-        .sort("loan_id")
+        loans.sort("loan_id")
         .group_by("place", "name_key", "borrower_id_number")
         .agg(
             pl.col("loan_id").alias("loan_ids"),
@@ -96,7 +109,7 @@ def detect(ctx) -> pl.DataFrame:
                 borrowers=pl.col("borrowers"), shared_household=pl.col("shared_household"),
                 check=pl.lit(["身份证号是否本人", "户编号", "借款合同签字人"], dtype=pl.List(pl.Utf8)),
             ).alias("evidence"),
-            pl.concat_str("place", pl.lit("|"), "name_key").alias("key"),
+            pl.concat_str(pl.col("place").cast(pl.Utf8), pl.lit("|"), pl.col("name_key").cast(pl.Utf8)).alias("key"),
         ),
         ID,
         SEVERITY,
