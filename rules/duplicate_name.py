@@ -61,38 +61,35 @@ def detect(ctx) -> pl.DataFrame:
         .join(places, on=["borrower_township", "borrower_village"], how="left", nulls_equal=True, maintain_order="left")
         .filter(pl.col("name_key").is_not_null() & pl.col("place").is_not_null())
     )
-    same = [pl.col("place").to_physical(), pl.col("name_key").to_physical()]
+    # One number per (place, name_key): hashed and sorted faster than the two categories.
+    same = (pl.col("place").to_physical().cast(pl.UInt64) * (1 << 32) + pl.col("name_key").to_physical()).alias("same")
     # A group of one loan has one ID: the exact distinct-ID count runs on the rest only.
-    loans = loans.filter(pl.len().over(same) > 1).filter(pl.col("borrower_id_number").n_unique().over(same) > 1)
+    loans = loans.with_columns(same).filter(pl.len().over("same") > 1).filter(
+        pl.col("borrower_id_number").n_unique().over("same") > 1)
     per_id = (
         loans.sort("loan_id")
-        .group_by("place", "name_key", "borrower_id_number")
+        .group_by("same", "borrower_id_number")
         .agg(
             pl.col("loan_id").alias("loan_ids"),
-            pl.col("borrower_name").first(),
-            pl.col("household").first(),
-            pl.col("member_household_id").first(),
-            pl.col("in_roster").first(),
-            pl.col("borrower_township").first(),
-            pl.col("borrower_village").first(),
+            *(pl.col(c).first() for c in ("place", "name_key", "borrower_name", "household", "member_household_id",
+                                          "in_roster", "borrower_township", "borrower_village")),
         )
-        .sort("borrower_id_number")
+        .sort("same", "borrower_id_number")  # far faster than by the ID text alone (polars 2.1)
     )
-    groups = (
-        per_id.sort("in_roster", descending=True, maintain_order=True)
-        .group_by("place", "name_key")
-        .agg(
-            pl.col("borrower_township").first().alias("township"),
-            pl.col("borrower_village").first().alias("village"),
-            pl.col("borrower_name").first().alias("name"),
-            pl.struct(
-                id_number="borrower_id_number", household_id="member_household_id",
-                in_roster="in_roster", loan_ids="loan_ids",
-            ).sort_by("borrower_id_number").alias("borrowers"),
-            pl.col("loan_ids").list.explode(keep_nulls=False, empty_as_null=False).sort().alias("loan_ids"),
-            pl.col("borrower_id_number").sort().alias("ids"),
-            (pl.col("household").n_unique() < pl.len()).alias("shared_household"),
-        )
+    # In ID order within a group; where and who as of the group's first ID in the roster, else its first ID.
+    shown = pl.col("in_roster").arg_max()
+    groups = per_id.group_by("same").agg(
+        pl.col("place").first(),
+        pl.col("name_key").first(),
+        pl.col("borrower_township").get(shown).alias("township"),
+        pl.col("borrower_village").get(shown).alias("village"),
+        pl.col("borrower_name").get(shown).alias("name"),
+        pl.struct(
+            id_number="borrower_id_number", household_id="member_household_id", in_roster="in_roster", loan_ids="loan_ids",
+        ).alias("borrowers"),
+        pl.col("loan_ids").list.explode(keep_nulls=False, empty_as_null=False).sort().alias("loan_ids"),
+        pl.col("borrower_id_number").alias("ids"),
+        (pl.col("household").n_unique() < pl.len()).alias("shared_household"),
     )
     message = pl.format(
         "{}有{}名身份证号不同的借款人同名「{}」（{}），共{}笔贷款。重名在景颇族、傣族等村寨很常见，"

@@ -52,3 +52,13 @@ def test_namesakes_of_one_household_are_pointed_out():
                      roster=[{}, {**OTHER, "household_id": "5331241010010001"}])
     assert json.loads(found.get_column("evidence").item())["shared_household"] is True
     assert "同户" in found.get_column("message").item()
+
+
+def test_the_group_shows_the_name_and_village_of_its_first_id_in_the_roster():
+    # The ID outside the roster sorts first, spelt with the middle dot, at the bank's spelling of the village.
+    outside = {"loan_id": "L0002", "borrower_id_number": make_id("19700101", "005"), "borrower_name": "排·麻干",
+               "village": "迭撒村"}
+    found = cases_of("duplicate_name", loans=[outside, {}])
+    assert found.select("name", "village", "loan_ids").row(0) == ("排麻干", "迭撒村委会", ["L0001", "L0002"])
+    ev = json.loads(found.get_column("evidence").item())
+    assert [b["in_roster"] for b in ev["borrowers"]] == [False, True]
