@@ -140,3 +140,21 @@ def test_name_groups_hold_every_similar_pair_together():
     assert groups["张伟"] == groups["章伟"] == groups["张玮"]
     assert groups["王小明"] == groups["玉小明"] == groups["小明"]
     assert groups["排麻干"] != groups["岳麻诺"] and groups["李四"] != groups["张伟"]
+
+
+def test_person_keys_place_every_row_in_any_roster_order():
+    """Places are keyed per run of rows of one village: interleaved villages, a blank
+    village and a roster not in village order still get each row's own place."""
+    from rules._identity import person_keys, town_key
+    from tests.conftest import run_rows
+
+    places = [("章凤镇", "迭撒村委会"), ("陇把镇", "吕良村委会"), ("章凤镇", "迭撒村委会"), ("章凤镇", ""),
+              ("章凤镇", "迭撒村委会"), ("章凤", "迭撒村")]
+    roster = [{"id_number": make_id(seq=f"{i:03d}"), "household_id": f"H{i}", "name": f"岳麻{n}",
+               "township": t, "village": v} for i, ((t, v), n) in enumerate(zip(places, "干诺退当腊锐"), 1)]
+    ctx = run_rows(roster=roster).context
+    got = person_keys(ctx).sort("id_number")
+    want = ctx.roster.sort("id_number").select(
+        town_key(pl.col("township")).alias("town"), place_key(pl.col("township"), pl.col("village")).alias("place"))
+    assert got.select(pl.col("town", "place").cast(pl.Utf8)).equals(want)
+    assert got.get_column("place").cast(pl.Utf8).to_list()[:3] == ["章凤/迭撒", "陇把/吕良", "章凤/迭撒"]
