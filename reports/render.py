@@ -21,6 +21,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, nullcontext
+from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
@@ -252,8 +255,18 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
-def write_reports(result, out: Path, mask: bool = True, max_cases_html: int = 5000) -> list[Path]:
-    """report.html and checklists/<township>.xlsx + .html into `out`; the paths written."""
+# The workbooks are written by xlsxwriter, cell by cell in Python: a province's 235,000
+# cases took about 35 s in one process. From this many cases on they are written by
+# worker processes, one township each (starting one costs about a second: not worth it
+# for a county).
+WORKBOOK_PROCESSES = 2
+PROCESSES_FROM_CASES = 20_000
+
+
+def write_reports(result, out: Path, mask: bool = True, max_cases_html: int = 5000,
+                  processes_from: int = PROCESSES_FROM_CASES) -> list[Path]:
+    """report.html and checklists/<township>.xlsx + .html into `out`; the paths written.
+    `processes_from`: the number of cases from which worker processes write the workbooks."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
@@ -267,11 +280,23 @@ def write_reports(result, out: Path, mask: bool = True, max_cases_html: int = 50
     folder.mkdir(parents=True, exist_ok=True)
     monitoring = (result.summary.get("monitoring") or {}).get("townships") or {}
     page = env.get_template("checklist.html")
-    for town in townships(result, cases):
-        xlsx = inside(folder, f"{town.stem}.xlsx")
-        with atomic_path(xlsx) as tmp:
-            write_checklist_xlsx(tmp, town.label, town.cases, result.as_of, mask, monitoring.get(town.label), generated)
-        written.append(xlsx)
-        written.append(_write_text(inside(folder, f"{town.stem}.html"),
-                                   page.render(checklist_context(town, result, mask, generated))))
+    towns = townships(result, cases)
+    workers = WORKBOOK_PROCESSES if cases.height >= processes_from else 0
+    with ExitStack() as stack:  # the workbooks renamed into place when all are written, removed when one fails
+        tmps = [stack.enter_context(atomic_path(inside(folder, f"{town.stem}.xlsx"))) for town in towns]
+        jobs = [(tmp, town.label, town.cases, result.as_of, mask, monitoring.get(town.label), generated)
+                for tmp, town in zip(tmps, towns, strict=True)]
+        # the pool is left (every worker done) before the temporary files are renamed or removed
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else nullcontext() as pool:
+            books = [pool.submit(write_checklist_xlsx, *job) for job in jobs] if pool else None
+            if not pool:
+                for job in jobs:
+                    write_checklist_xlsx(*job)
+            # the HTML checklists here, while worker processes write the workbooks
+            pages = [_write_text(inside(folder, f"{town.stem}.html"),
+                                 page.render(checklist_context(town, result, mask, generated))) for town in towns]
+            for book in books or ():
+                book.result()
+    for town, html in zip(towns, pages, strict=True):
+        written += [inside(folder, f"{town.stem}.xlsx"), html]
     return written

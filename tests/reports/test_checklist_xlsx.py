@@ -221,3 +221,18 @@ def test_filled_checklists_come_back_through_the_import(tmp_path, mask):
     assert got.refused.rows() == []
     assert sorted(got.stored.get_column("case_id").to_list()) == sorted(result.cases.get_column("case_id").to_list())
     assert set(got.stored.get_column("basis_as_of").to_list()) == {dt.date.fromisoformat(AS_OF)}
+
+
+def test_workbooks_written_by_worker_processes_are_the_same_files(tmp_path):
+    """A province's many cases go to worker processes (processes_from): the same paths
+    and the same bytes as written in this process (the workbooks are deterministic), and
+    no temporary file left behind."""
+    result = sample_result()
+    here = write_reports(result, tmp_path / "here")
+    pooled = write_reports(result, tmp_path / "pooled", processes_from=0)
+    assert [p.relative_to(tmp_path / "pooled") for p in pooled] == [p.relative_to(tmp_path / "here") for p in here]
+    names = sorted(p.name for p in (tmp_path / "pooled" / "checklists").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "here" / "checklists").iterdir())
+    assert not [n for n in names if n.startswith(".")]
+    for name in (n for n in names if n.endswith(".xlsx")):
+        assert (tmp_path / "pooled" / "checklists" / name).read_bytes() == (tmp_path / "here" / "checklists" / name).read_bytes()
