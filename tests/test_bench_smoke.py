@@ -58,3 +58,30 @@ def test_fast_id_reasons_equal_invalid_reason():
     expected = frame.select(invalid_reason(pl.col("raw"), pl.col("norm"), as_of)).to_series().to_list()
     assert id_reasons(frame, "raw", "norm", as_of).to_list() == expected
     assert None in expected and "check_digit" in expected and "birth_date" in expected
+
+
+def test_rules_ab_finds_a_checkout_the_same_as_itself_and_tells_a_changed_rule(tmp_path, capsys, monkeypatch):
+    import shutil
+    import sys
+
+    root = SCALE.parents[1]
+    folder = tmp_path / "set"
+    generate(MIN_HOUSEHOLDS, 5, folder)
+    spec = importlib.util.spec_from_file_location("bench_rules_ab", root / "bench" / "rules_ab.py")
+    ab = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ab)
+
+    monkeypatch.setattr(sys, "argv", ["rules_ab", str(root), str(folder), "overdue,duplicate_name", "--repeat", "1"])
+    ab.main()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("context built") and len(lines) == 3
+    assert all(line.endswith("SAME") for line in lines[1:]), lines
+
+    other = tmp_path / "other"  # a checkout whose overdue rule finds nothing
+    shutil.copytree(root / "rules", other / "rules")
+    module = other / "rules" / "overdue.py"
+    module.write_text(module.read_text(encoding="utf-8").replace("def detect(ctx)", "def _detect(ctx)")
+                      + "\n\ndef detect(ctx):\n    return _detect(ctx).clear()\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["rules_ab", str(other), str(folder), "overdue", "--repeat", "1"])
+    ab.main()
+    assert capsys.readouterr().out.splitlines()[1].endswith("DIFFER")
