@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, nullcontext
 from multiprocessing import get_context
 from pathlib import Path
@@ -255,6 +255,13 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
+def _done(fn, *args) -> Future:
+    """`fn(*args)` run here and now, as a finished future (the in-process `submit`)."""
+    future = Future()
+    future.set_result(fn(*args))
+    return future
+
+
 # The workbooks are written by xlsxwriter, cell by cell in Python: a province's 235,000
 # cases took about 35 s in one process. From this many cases on they are written by
 # worker processes, one township each (starting one costs about a second: not worth it
@@ -281,22 +288,20 @@ def write_reports(result, out: Path, mask: bool = True, max_cases_html: int = 50
     monitoring = (result.summary.get("monitoring") or {}).get("townships") or {}
     page = env.get_template("checklist.html")
     towns = townships(result, cases)
+    books = [inside(folder, f"{town.stem}.xlsx") for town in towns]
     workers = WORKBOOK_PROCESSES if cases.height >= processes_from else 0
     with ExitStack() as stack:  # the workbooks renamed into place when all are written, removed when one fails
-        tmps = [stack.enter_context(atomic_path(inside(folder, f"{town.stem}.xlsx"))) for town in towns]
-        jobs = [(tmp, town.label, town.cases, result.as_of, mask, monitoring.get(town.label), generated)
-                for tmp, town in zip(tmps, towns, strict=True)]
+        tmps = [stack.enter_context(atomic_path(book)) for book in books]
         # the pool is left (every worker done) before the temporary files are renamed or removed
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else nullcontext() as pool:
-            books = [pool.submit(write_checklist_xlsx, *job) for job in jobs] if pool else None
-            if not pool:
-                for job in jobs:
-                    write_checklist_xlsx(*job)
+            submit = pool.submit if pool else _done
+            jobs = [submit(write_checklist_xlsx, tmp, town.label, town.cases, result.as_of, mask,
+                           monitoring.get(town.label), generated) for tmp, town in zip(tmps, towns, strict=True)]
             # the HTML checklists here, while worker processes write the workbooks
             pages = [_write_text(inside(folder, f"{town.stem}.html"),
                                  page.render(checklist_context(town, result, mask, generated))) for town in towns]
-            for book in books or ():
-                book.result()
-    for town, html in zip(towns, pages, strict=True):
-        written += [inside(folder, f"{town.stem}.xlsx"), html]
+            for job in jobs:
+                job.result()
+    for book, html in zip(books, pages, strict=True):
+        written += [book, html]
     return written
