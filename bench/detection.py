@@ -18,9 +18,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.generate import generate
-from pipeline.ingest import find_inputs
-from pipeline.run import audit_files
+from loan_audit.pipeline.generate import generate
+from loan_audit.pipeline.stages.ingest import find_inputs
+from loan_audit.pipeline.stages.run import audit_files
 
 
 def label_keys(labels: pl.DataFrame) -> pl.DataFrame:

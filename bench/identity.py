@@ -23,12 +23,12 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.context import build_context
-from pipeline.ingest import find_inputs, read_tables
-from pipeline.normalise import normalised
-from pipeline.policy import load_policy
-from pipeline.validate import validated
-from rules import BY_ID
+from loan_audit.pipeline.stages.context import build_context
+from loan_audit.pipeline.stages.ingest import find_inputs, read_tables
+from loan_audit.pipeline.stages.normalise import normalised
+from loan_audit.pipeline.vocab.policy import load_policy
+from loan_audit.pipeline.stages.validate import validated
+from loan_audit.rules import BY_ID
 
 RULES = ("name_id_mismatch", "duplicate_name", "suspected_same_person")
 BY_LOAN = {"name_id_mismatch", "duplicate_name"}
@@ -67,7 +67,7 @@ def main() -> None:
 
     folder = args.data or args.cache / f"h{args.households}-s{args.seed}-{'messy' if args.messy else 'clean'}"
     if args.data is None and not (folder / "meta.json").exists():
-        from pipeline.generate import generate
+        from loan_audit.pipeline.generate import generate
 
         start = time.perf_counter()
         generate(args.households, args.seed, folder, messy=args.messy, as_of=dt.date(2020, 12, 31))

@@ -23,24 +23,31 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if str(ROOT / "bench") not in sys.path:
+    sys.path.insert(0, str(ROOT / "bench"))
 
 
 def other_detects(tree: Path, ids: list[str]) -> dict:
-    """Each rule's `detect` as the other checkout's `rules` package has it: imported under
-    the same names with that tree first on the path, then this checkout's modules put back."""
-    ours = {k: v for k, v in sys.modules.items() if k == "rules" or k.startswith("rules.")}
-    for name in ours:
+    """Each rule's `detect` as the other checkout's `loan_audit.rules` has it: imported
+    under the same names with that tree first on the path, then this checkout's modules
+    put back. Both checkouts must have the one-package layout (`loan_audit.*`)."""
+    from checkouts import importable
+
+    def ours(name: str) -> bool:
+        return name == "loan_audit.rules" or name.startswith("loan_audit.rules.")
+
+    kept = {k: v for k, v in sys.modules.items() if ours(k)}
+    for name in kept:
         del sys.modules[name]
-    sys.path.insert(0, str(tree))
+    farm = str(importable(tree))
+    sys.path.insert(0, farm)
     try:
-        return {rule: importlib.import_module(f"rules.{rule}").detect for rule in ids}
+        return {rule: importlib.import_module(f"loan_audit.rules.{rule}").detect for rule in ids}
     finally:
-        sys.path.remove(str(tree))
-        for name in [k for k in sys.modules if k == "rules" or k.startswith("rules.")]:
+        sys.path.remove(farm)
+        for name in [k for k in sys.modules if ours(k)]:
             del sys.modules[name]
-        sys.modules.update(ours)
+        sys.modules.update(kept)
 
 
 def main() -> None:
@@ -52,9 +59,9 @@ def main() -> None:
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2020, 12, 31))
     args = ap.parse_args()
 
-    from pipeline.run import context_files
-    from pipeline.ingest import find_inputs
-    from rules import BY_ID
+    from loan_audit.pipeline.stages.run import context_files
+    from loan_audit.pipeline.stages.ingest import find_inputs
+    from loan_audit.rules import BY_ID
 
     ids = args.rules.split(",")
     unknown = [r for r in ids if r not in BY_ID]

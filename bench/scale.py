@@ -33,8 +33,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 AS_OF = dt.date(2020, 12, 31)
 LOANS_PER_HOUSEHOLD = 0.68
@@ -59,7 +57,7 @@ def data_set(loans: int, cache: Path, seed: int = 7) -> Path:
     folder = cache / f"h{households}-s{seed}-clean"
     if not (folder / "meta.json").exists():
         code = (
-            "import sys, time; from pathlib import Path; from pipeline.generate import generate; "
+            "import sys, time; from pathlib import Path; from loan_audit.pipeline.generate import generate; "
             f"t = time.perf_counter(); generate({households}, {seed}, Path({str(folder)!r})); "
             "print(f'generated in {time.perf_counter() - t:.1f} s', file=sys.stderr)"
         )
@@ -70,11 +68,11 @@ def data_set(loans: int, cache: Path, seed: int = 7) -> Path:
 # --- the three measured runs (each meant for its own process) -----------------------
 def run_audit(folder: Path, out: Path, reports: bool = False, max_cases_html: int = 5000) -> dict:
     """The whole audit with a time per stage and per rule; returns timings, peak, loans per rule."""
-    from pipeline.ingest import find_inputs, read_tables
-    from pipeline.outputs import write_outputs
-    from pipeline.policy import load_policy
-    from pipeline.run import audit
-    from rules import REGISTRY
+    from loan_audit.pipeline.stages.ingest import find_inputs, read_tables
+    from loan_audit.pipeline.stages.outputs import write_outputs
+    from loan_audit.pipeline.vocab.policy import load_policy
+    from loan_audit.pipeline.stages.run import audit
+    from loan_audit.rules import REGISTRY
 
     rule_times: dict[str, float] = {}
 
@@ -100,7 +98,7 @@ def run_audit(folder: Path, out: Path, reports: bool = False, max_cases_html: in
     write_outputs(result, out)
     stages["outputs"] = time.perf_counter() - start
     if reports:
-        from reports.render import write_reports
+        from loan_audit.reports.render import write_reports
 
         start = time.perf_counter()
         write_reports(result, out, max_cases_html=max_cases_html)
@@ -131,7 +129,7 @@ def run_floor(folder: Path) -> dict:
     """Polars reading both inputs and joining loans to roster on the ID, nothing else."""
     import polars as pl
 
-    from pipeline.ingest import find_inputs
+    from loan_audit.pipeline.stages.ingest import find_inputs
 
     roster, loans = find_inputs(folder)
     start = time.perf_counter()
@@ -145,8 +143,8 @@ def run_floor(folder: Path) -> dict:
 
 def duckdb_sql(folder: Path) -> str:
     """bench/duckdb_rules.sql with the files, as_of and the policy's numbers filled in."""
-    from pipeline.ingest import find_inputs
-    from pipeline.policy import load_policy
+    from loan_audit.pipeline.stages.ingest import find_inputs
+    from loan_audit.pipeline.vocab.policy import load_policy
 
     roster, loans = find_inputs(folder)
     p = load_policy()
@@ -166,7 +164,7 @@ def run_duckdb(folder: Path) -> dict:
     """The shared rules in DuckDB; returns time, peak and the loans per rule."""
     import duckdb
 
-    from pipeline.policy import load_policy
+    from loan_audit.pipeline.vocab.policy import load_policy
 
     sql = duckdb_sql(folder)
     rates = [(r.start, r.rate) for r in load_policy().base_rates]

@@ -4,6 +4,7 @@ process's peak RSS after each: for comparing two versions of the code in one run
     .venv/bin/python bench/stages.py /tmp/loan-audit-scale/h147059-s7-clean
     .venv/bin/python bench/stages.py DIR --tree /tmp/old-checkout --repeat 2   # before/after
 
+Both checkouts must have the one-package layout (`loan_audit.*`, bench/checkouts.py).
 Each run is its own subprocess (so its peak RSS is its own); with --tree the same
 script also runs on another checkout of the code, alternating, and prints both side
 by side. Loading the 1M-loan set: run it under the shared lock
@@ -26,11 +27,11 @@ CHILD = r"""
 import datetime as dt, json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from pipeline.context import build_context
-from pipeline.ingest import find_inputs, read_tables
-from pipeline.normalise import normalised
-from pipeline.policy import load_policy
-from pipeline.validate import validated
+from loan_audit.pipeline.stages.context import build_context
+from loan_audit.pipeline.stages.ingest import find_inputs, read_tables
+from loan_audit.pipeline.stages.normalise import normalised
+from loan_audit.pipeline.vocab.policy import load_policy
+from loan_audit.pipeline.stages.validate import validated
 
 def peak():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -58,8 +59,10 @@ print(json.dumps({"stages": out, "held": held, "rows": [ctx.loans.height, ctx.ro
 
 
 def run(tree: Path, folder: Path) -> dict:
+    from checkouts import importable
+
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tree), str(folder), AS_OF.isoformat()],
+        [sys.executable, "-c", CHILD, str(importable(tree)), str(folder), AS_OF.isoformat()],
         check=True, capture_output=True, text=True, cwd=tree,
     )
     return json.loads(done.stdout.splitlines()[-1])

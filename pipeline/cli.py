@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeline.errors import InputError
+from loan_audit.pipeline.vocab.errors import InputError
 
 app = typer.Typer(
     help="扶贫小额信贷数据质量审计 / Audit poverty-alleviation microcredit data (loan register + roster).",
@@ -57,7 +57,7 @@ def _as_of(value: Optional[str]) -> Optional[dt.date]:
 
 
 def _inputs(folder: Optional[Path], roster: Optional[Path], loans: Optional[Path]) -> tuple[Path, Path]:
-    from pipeline.ingest import find_inputs
+    from loan_audit.pipeline.stages.ingest import find_inputs
 
     if folder is not None:
         if roster or loans:
@@ -80,7 +80,7 @@ def _progress(quiet: bool):
 
 
 def _audit(folder, roster, loans, policy, as_of, encoding, quiet):
-    from pipeline.run import audit_files
+    from loan_audit.pipeline.stages.run import audit_files
 
     roster, loans = _inputs(folder, roster, loans)
     status, progress = _progress(quiet)
@@ -135,8 +135,8 @@ def run(
     quiet: QuietOpt = False,
 ) -> None:
     """审计并写出全部结果 / Audit the inputs and write every output and report to --out."""
-    from pipeline.detect import at_or_above
-    from pipeline.outputs import staged, write_outputs
+    from loan_audit.pipeline.stages.detect import at_or_above
+    from loan_audit.pipeline.stages.outputs import staged, write_outputs
 
     try:
         result = _audit(folder, roster, loans, policy, as_of, encoding, quiet)
@@ -145,13 +145,13 @@ def run(
         # store as they were.
         with ExitStack() as stack:
             if not no_db:
-                from pipeline.run import remembering
+                from loan_audit.pipeline.monthly.lifecycle import remembering
 
                 stack.enter_context(remembering(result, db or _default_db(out)))
             stage = stack.enter_context(staged(out))
             written = [out / p.name for p in write_outputs(result, stage)]
             if not no_reports:
-                from reports.render import write_reports
+                from loan_audit.reports.render import write_reports
 
                 write_reports(result, stage, mask=not no_mask, max_cases_html=max_cases_html)
                 written += [out / "report.html", out / "checklists"]
@@ -190,9 +190,9 @@ def validate(
     quiet: QuietOpt = False,
 ) -> None:
     """校验数据（不写报告）/ Check a data dump for CI: same checks, result on stdout only."""
-    from pipeline.detect import at_or_above
-    from pipeline.formats import as_json, as_junit, as_text
-    from rules import REGISTRY
+    from loan_audit.pipeline.stages.detect import at_or_above
+    from loan_audit.pipeline.formats import as_json, as_junit, as_text
+    from loan_audit.rules import REGISTRY
 
     try:
         result = _audit(folder, roster, loans, policy, as_of, encoding, quiet or format != OutFormat.text)
@@ -212,7 +212,7 @@ def rules_cmd(
     format: Annotated[RulesFormat, typer.Option("--format", help="text, md or json")] = RulesFormat.text,
 ) -> None:
     """列出全部规则 / List the rule registry (ids, 标题, severity, parameters)."""
-    from pipeline.rulesdoc import rules_json, rules_markdown, rules_text
+    from loan_audit.pipeline.rulesdoc import rules_json, rules_markdown, rules_text
 
     typer.echo({"text": rules_text, "md": rules_markdown, "json": rules_json}[format.value]())
 
@@ -226,7 +226,7 @@ def generate(
     as_of: Annotated[str, typer.Option("--as-of", help="data date the labels are computed for")] = "2020-12-31",
 ) -> None:
     """生成测试数据 / Generate a synthetic Longchuan data set with labelled cases."""
-    from pipeline.generate import generate as make
+    from loan_audit.pipeline.generate import generate as make
 
     stats = make(households, seed, out, messy=messy, as_of=_as_of(as_of))
     typer.echo(f"generated {out}/: {stats}")
@@ -235,7 +235,7 @@ def generate(
 @app.command()
 def history(db: Annotated[Path, typer.Option("--db", help="月度库 SQLite store")] = Path("loan-audit.db")) -> None:
     """历次审计与问题状态 / The recorded runs and their case counts per status."""
-    from pipeline.store import history as runs
+    from loan_audit.pipeline.monthly.lifecycle import history as runs
 
     _existing_db(db)
     try:
@@ -264,8 +264,8 @@ def subsidy(
     encoding: EncodingOpt = None,
 ) -> None:
     """贴息测算 / Estimate the interest subsidy per disbursement-year cohort and quarter."""
-    from pipeline.run import context_files
-    from pipeline.subsidy import format_subsidy, subsidy as estimate
+    from loan_audit.pipeline.stages.run import context_files
+    from loan_audit.pipeline.subsidy import format_subsidy, subsidy as estimate
 
     try:
         roster, loans = _inputs(folder, roster, loans)
@@ -281,7 +281,7 @@ def import_checklist(
     db: Annotated[Path, typer.Option("--db", help="月度库 SQLite store")] = Path("loan-audit.db"),
 ) -> None:
     """导入乡镇整改反馈 / Import townships' filled checklists; exit 1 if any row is refused."""
-    from pipeline.checklist_import import format_import, import_checklists
+    from loan_audit.pipeline.monthly.checklist_import import format_import, import_checklists
 
     _existing_db(db)
     try:

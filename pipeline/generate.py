@@ -57,7 +57,7 @@ import numpy as np
 import polars as pl
 from pypinyin import Style, pinyin
 
-from pipeline.ids import CHECK_CHARS, check_char, is_valid
+from loan_audit.pipeline.vocab.ids import CHECK_CHARS, check_char, is_valid
 
 EPOCH = dt.date(1970, 1, 1)
 EXCEL_EPOCH = dt.date(1899, 12, 30)

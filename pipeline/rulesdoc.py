@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from pipeline.policy import load_policy
-from rules import DOC_SECTIONS, REGISTRY
+from loan_audit.pipeline.vocab.policy import load_policy
+from loan_audit.rules import DOC_SECTIONS, REGISTRY
 
 SECTION_TITLES = {"## What it flags": "认定标准", "## Why it matters": "政策依据", "## How to fix": "整改要求"}
 

@@ -35,7 +35,7 @@ import unicodedata
 
 import polars as pl
 
-from pipeline.policy import Policy
+from loan_audit.pipeline.vocab.policy import Policy
 
 QUARTERS = ("q1", "q2", "q3", "q4")
 MONEY = ("principal", *QUARTERS, "total")

@@ -31,12 +31,12 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from reports.model import SEVERITY_LABELS, matrix, rules_by_id
+from loan_audit.pipeline.vocab.labels import FIX_STATUSES  # the dropdown and the import share one list
+from loan_audit.reports.model import SEVERITY_LABELS, matrix, rules_by_id
 
 HEADER_ROW = 3  # 0-based: Excel row 4
 FIRST_CASE_ROW = HEADER_ROW + 1
 CASE_ID_COLUMN = "P"
-from pipeline.store import FIX_STATUSES  # noqa: E402  (the dropdown and the import share one list)
 ID_HEADER = {True: "脱敏身份证号", False: "身份证号"}
 # (header, field, width, kind): kind text | wrap | number | money | reply | date | status | hidden
 CHECKLIST_COLUMNS = (
@@ -232,7 +232,7 @@ def _summary_sheet(ws, fmt: dict, township: str, cases: pl.DataFrame, as_of: dt.
     ws.write_number(r, 2 + len(villages), sum(totals), fmt["cell_bold"])
     r += 2
     if monitoring:
-        from reports.model import MONITORING_LABELS, kind_of
+        from loan_audit.reports.model import MONITORING_LABELS, kind_of
 
         ws.write_string(r, 0, "监测指标", fmt["h2"])
         r += 1

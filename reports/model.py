@@ -17,13 +17,13 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.columns import TABLE_LABELS
-from reports.privacy import mask_id, masked_id, masked_text
-from rules import DOC_SECTIONS, REGISTRY, Rule
+from loan_audit.pipeline.vocab.columns import TABLE_LABELS
+from loan_audit.pipeline.vocab.labels import MONITORING_LABELS, UNKNOWN_TOWNSHIP
+from loan_audit.reports.privacy import mask_id, masked_id, masked_text
+from loan_audit.rules import DOC_SECTIONS, REGISTRY, Rule
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-UNKNOWN_TOWNSHIP = "（未知乡镇）"  # as summary.json and pipeline.monitoring name it
 NO_VILLAGE = "（未填村）"
 VERIFY_RULES = ("duplicate_name",)  # shown apart as 待核实: verification, not accusation
 
@@ -40,7 +40,6 @@ MONITORING_ORDER = (
     "overdue_balance",
     "overdue_rate",
 )
-from pipeline.monitoring import LABELS as MONITORING_LABELS  # noqa: E402  (one list of labels)
 
 
 def rules_by_id() -> dict[str, Rule]:

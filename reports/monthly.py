@@ -4,7 +4,7 @@
     subsidy_view(result) -> dict
     status_label() -> pl.Expr                    # 新增 / 未整改（N个月）/ 反弹（N个月）
 
-月度跟踪 reads `result.history` (pipeline.run.remember) and `pipeline.store.trend`
+月度跟踪 reads `result.history` (monthly.lifecycle.remember) and `monthly.lifecycle.trend`
 over the last TREND_RUNS runs. The CLI renders the reports while the store's
 transaction for this run is still open (`remembering`), and another connection only
 sees committed runs: so the trend is the committed runs with this run's rows taken from
@@ -12,7 +12,7 @@ sees committed runs: so the trend is the committed runs with this run's rows tak
 store already holds it. A run filled in before later ones shows the later runs as
 committed (their statuses are recomputed when they are read again).
 
-Problems to clear (清零) are error and warning cases, as `pipeline.store.trend` counts
+Problems to clear (清零) are error and warning cases, as `monthly.lifecycle.trend` counts
 them: info cases (到期台账, …) are a ledger, not something a township clears.
 """
 
@@ -24,13 +24,13 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError
-from pipeline.monitoring import UNKNOWN_TOWNSHIP
-from pipeline.store import STATUS_LABELS, trend
-from pipeline.subsidy import HEADERS as SUBSIDY_HEADERS
-from pipeline.subsidy import MONEY, QUARTERS, subsidy
-from reports import charts
-from reports.privacy import masked_id
+from loan_audit.pipeline.vocab.errors import InputError
+from loan_audit.pipeline.monthly.lifecycle import trend
+from loan_audit.pipeline.vocab.labels import STATUS_LABELS, UNKNOWN_TOWNSHIP
+from loan_audit.pipeline.subsidy import HEADERS as SUBSIDY_HEADERS
+from loan_audit.pipeline.subsidy import MONEY, QUARTERS, subsidy
+from loan_audit.reports import charts
+from loan_audit.reports.privacy import masked_id
 
 TREND_RUNS = 12
 FLAG_LABELS = {"claimed_fixed_but_present": "虚假整改", "past_deadline": "逾期未整改"}

@@ -30,11 +30,11 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from pipeline.outputs import atomic_path
-from pipeline.store import STATUS_LABELS, STATUSES
-from reports import charts
-from reports.checklist import CHECKLIST_COLUMNS, NOTE, headers, write_checklist_xlsx
-from reports.model import (
+from loan_audit.pipeline.vocab.files import atomic_path
+from loan_audit.pipeline.vocab.labels import STATUS_LABELS, STATUSES
+from loan_audit.reports import charts
+from loan_audit.reports.checklist import CHECKLIST_COLUMNS, NOTE, headers, write_checklist_xlsx
+from loan_audit.reports.model import (
     SEVERITIES,
     SEVERITY_LABELS,
     UNKNOWN_TOWNSHIP,
@@ -53,8 +53,8 @@ from reports.model import (
     township_order,
     verify_groups,
 )
-from reports.monthly import monthly_view, status_label, subsidy_view
-from reports.privacy import checklist_names, inside
+from loan_audit.reports.monthly import monthly_view, status_label, subsidy_view
+from loan_audit.reports.privacy import checklist_names, inside
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, fields
 from types import ModuleType
 from typing import Callable
 
-from pipeline.columns import TABLES
-from pipeline.policy import Policy
-from rules._common import SEVERITIES
+from loan_audit.pipeline.vocab.columns import TABLES
+from loan_audit.pipeline.vocab.policy import Policy
+from loan_audit.rules._common import SEVERITIES
 
 # SPEC §4's ids in its order, then the data-quality findings SPEC §2.3 asks for.
 SPEC_IDS = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.ids import check_char
+from loan_audit.pipeline.vocab.ids import check_char
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -23,8 +23,8 @@
 
 import polars as pl
 
-from rules._common import evidence, example, loan_cases, make_id
-from rules._keywords import day
+from loan_audit.rules._common import evidence, example, loan_cases, make_id
+from loan_audit.rules._keywords import day
 
 ID = "borrower_age"
 TITLE = "借款人年龄不符"

@@ -28,9 +28,9 @@
 
 import polars as pl
 
-from pipeline.normalise import text
-from rules._common import evidence, example, loan_cases
-from rules._keywords import day
+from loan_audit.pipeline.vocab.values import text
+from loan_audit.rules._common import evidence, example, loan_cases
+from loan_audit.rules._keywords import day
 
 ID = "deceased_borrower"
 TITLE = "已故人员贷款"

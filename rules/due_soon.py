@@ -24,8 +24,8 @@ import datetime as dt
 
 import polars as pl
 
-from rules._common import evidence, example, loan_cases
-from rules.overdue import maturity_text, yuan
+from loan_audit.rules._common import evidence, example, loan_cases
+from loan_audit.rules.overdue import maturity_text, yuan
 
 ID = "due_soon"
 TITLE = "即将到期预警"

@@ -17,7 +17,7 @@
 
 import polars as pl
 
-from rules._common import as_cases, borrower_columns, evidence, example
+from loan_audit.rules._common import as_cases, borrower_columns, evidence, example
 
 ID = "duplicate_loan_record"
 TITLE = "重复录入"

@@ -27,8 +27,8 @@
 
 import polars as pl
 
-from rules._common import as_cases, empty_cases, evidence, example, loan_cases
-from rules._keywords import equals_any, matched_words
+from loan_audit.rules._common import as_cases, empty_cases, evidence, example, loan_cases
+from loan_audit.rules._keywords import equals_any, matched_words
 
 ID = "enterprise_use"
 TITLE = "户贷企用"

@@ -19,8 +19,8 @@
 
 import polars as pl
 
-from pipeline.ids import REASONS
-from rules._common import as_cases, evidence, example
+from loan_audit.pipeline.vocab.ids import REASONS
+from loan_audit.rules._common import as_cases, evidence, example
 
 ID = "invalid_id_number"
 TITLE = "身份证号码错误"

@@ -25,8 +25,8 @@
 
 import polars as pl
 
-from rules._common import as_cases, evidence, example
-from rules._households import household_columns, household_key, loan_details, overlapping, spans
+from loan_audit.rules._common import as_cases, evidence, example
+from loan_audit.rules._households import household_columns, household_key, loan_details, overlapping, spans
 
 ID = "multiple_loans_per_household"
 TITLE = "一户多贷"

@@ -30,9 +30,9 @@
 
 import polars as pl
 
-from pipeline.normalise import text
-from rules._common import evidence, example, loan_cases
-from rules._keywords import day
+from loan_audit.pipeline.vocab.values import text
+from loan_audit.rules._common import evidence, example, loan_cases
+from loan_audit.rules._keywords import day
 
 ID = "non_poor_borrower"
 TITLE = "非建档立卡户获贷"

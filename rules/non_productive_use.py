@@ -24,8 +24,8 @@
 
 import polars as pl
 
-from rules._common import evidence, example, loan_cases
-from rules._keywords import matched_words
+from loan_audit.rules._common import evidence, example, loan_cases
+from loan_audit.rules._keywords import matched_words
 
 ID = "non_productive_use"
 TITLE = "非生产性用途"

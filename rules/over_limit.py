@@ -28,10 +28,10 @@
 
 import polars as pl
 
-from pipeline.context import is_active_on
-from rules._common import as_cases, evidence, example, loan_cases
-from rules._households import active_sums, fen, household_columns, household_key, loan_details, spans
-from rules.overdue import yuan
+from loan_audit.pipeline.vocab.dates import is_active_on
+from loan_audit.rules._common import as_cases, evidence, example, loan_cases
+from loan_audit.rules._households import active_sums, fen, household_columns, household_key, loan_details, spans
+from loan_audit.rules.overdue import yuan
 
 ID = "over_limit"
 TITLE = "超额贷款"

@@ -26,7 +26,7 @@ import datetime as dt
 
 import polars as pl
 
-from rules._common import evidence, example, loan_cases
+from loan_audit.rules._common import evidence, example, loan_cases
 
 ID = "overdue"
 TITLE = "逾期贷款"

@@ -18,8 +18,8 @@
 
 import polars as pl
 
-from rules._common import evidence, example, loan_cases
-from rules._keywords import day
+from loan_audit.rules._common import evidence, example, loan_cases
+from loan_audit.rules._keywords import day
 
 ID = "rate_above_base"
 TITLE = "利率高于基准"

@@ -28,8 +28,8 @@
 
 import polars as pl
 
-from rules._common import as_cases, evidence, example, make_id
-from rules._identity import candidate_pairs, name_signals, people, person_keys
+from loan_audit.rules._common import as_cases, evidence, example, make_id
+from loan_audit.rules._identity import candidate_pairs, name_signals, people, person_keys
 
 ID = "suspected_same_person"
 TITLE = "疑似一人多证"

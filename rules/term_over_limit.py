@@ -21,9 +21,9 @@
 
 import polars as pl
 
-from pipeline.context import add_months
-from rules._common import evidence, example, loan_cases
-from rules._keywords import day
+from loan_audit.pipeline.vocab.dates import add_months
+from loan_audit.rules._common import evidence, example, loan_cases
+from loan_audit.rules._keywords import day
 
 ID = "term_over_limit"
 TITLE = "期限超3年"

@@ -17,9 +17,9 @@
 
 import polars as pl
 
-from pipeline.columns import TABLES
-from pipeline.normalise import unreadable
-from rules._common import as_cases, evidence, example
+from loan_audit.pipeline.vocab.columns import TABLES
+from loan_audit.pipeline.vocab.values import unreadable
+from loan_audit.rules._common import as_cases, evidence, example
 
 ID = "unreadable_value"
 TITLE = "无法识别的数据"

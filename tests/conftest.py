@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline.run import AuditResult, audit_records
-from rules._common import LOAN, PERSON, example, make_id  # noqa: F401  (re-exported for tests)
+from loan_audit.pipeline.stages.run import AuditResult, audit_records
+from loan_audit.rules._common import LOAN, PERSON, example, make_id  # noqa: F401  (re-exported for tests)
 
 
 def run_rows(loans=None, roster=None, as_of="2021-06-30", policy=None) -> AuditResult:

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-from pipeline.generate import MIN_HOUSEHOLDS, generate
+from loan_audit.pipeline.generate import MIN_HOUSEHOLDS, generate
 
 SCALE = Path(__file__).resolve().parents[1] / "bench" / "scale.py"
 
@@ -43,8 +43,8 @@ def test_fast_id_reasons_equal_invalid_reason():
 
     import polars as pl
 
-    from pipeline.ids import id_reasons, invalid_reason
-    from pipeline.normalise import id_number
+    from loan_audit.pipeline.vocab.ids import id_reasons, invalid_reason
+    from loan_audit.pipeline.vocab.values import id_number
 
     raws = ["", None, " 533124198001010016", "53312419800101001x", "5.33124E+17", "533124800101001",
             "533124198001010000", "53312419800101001X", "533124198013010016", "533124198001010016",

@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipeline import store
-from pipeline.checklist_import import format_import, import_checklists
-from reports.render import write_reports
+from loan_audit.pipeline.monthly import lifecycle
+from loan_audit.pipeline.monthly.checklist_import import format_import, import_checklists
+from loan_audit.reports.render import write_reports
 from tests.conftest import run_rows
 from tests.test_store import month
 
@@ -85,7 +85,7 @@ def db(tmp_path) -> Path:
 
 def test_filled_checklists_are_stored_bad_rows_refused_and_false_fixes_flagged(db, tmp_path):
     run = month(JAN, "A", "B", "C", "D")
-    case = ids(store.record_run(db, run))
+    case = ids(lifecycle.record_run(db, run))
     files = send(run, tmp_path / "out")
     fill(files["章凤镇"], {case["A"]: {"整改措施": "核对身份证，更正借据信息", "责任人": "张三",
                                       "完成时限": dt.datetime(2021, 2, 15), "整改情况": "已整改"}})
@@ -136,10 +136,10 @@ def test_filled_checklists_are_stored_bad_rows_refused_and_false_fixes_flagged(d
     assert "notes.xlsx 整个文件：找不到 case_id 列" in text
 
     # the claim answers January: January itself is not flagged
-    assert store.load_run(db, D(JAN)).claimed_fixed_but_present.height == 0
+    assert lifecycle.load_run(db, D(JAN)).claimed_fixed_but_present.height == 0
 
     # February: A still there though reported fixed; B past its deadline; C fixed
-    feb = store.record_run(db, month(FEB, "A", "B", "D"))
+    feb = lifecycle.record_run(db, month(FEB, "A", "B", "D"))
     flags = feb.cases.select(
         pl.col("loan_ids").list.first().alias("loan"), "status", "fix_status", "fix_owner", "fix_deadline",
         "claimed_fixed_but_present", "past_deadline",
@@ -152,13 +152,13 @@ def test_filled_checklists_are_stored_bad_rows_refused_and_false_fixes_flagged(d
     assert feb.claimed_fixed_but_present.get_column("case_id").to_list() == [case["A"]]
     assert feb.past_deadline.height == 2
     assert feb.resolved.get_column("loan_ids").to_list() == [["C"]]
-    hist = store.history(db).select("as_of", "claimed_fixed_but_present", "past_deadline").rows()
+    hist = lifecycle.history(db).select("as_of", "claimed_fixed_but_present", "past_deadline").rows()
     assert hist == [(D(JAN), 0, 0), (D(FEB), 1, 2)]
 
 
 def test_rows_not_yet_filled_in_are_counted_not_refused(db, tmp_path):
     run = month(JAN, "B", "D")
-    jan = store.record_run(db, run)
+    jan = lifecycle.record_run(db, run)
     files = send(run, tmp_path / "out")
     fill(files["陇把镇"], {ids(jan)["B"]: {"整改情况": "无法整改", "整改措施": "借款人已故，报县审定"}})
     got = import_checklists(db, [files["陇把镇"]])
@@ -167,19 +167,19 @@ def test_rows_not_yet_filled_in_are_counted_not_refused(db, tmp_path):
 
 
 def test_a_corrected_file_imported_again_replaces_the_reply(db, tmp_path):
-    jan = store.record_run(db, month(JAN, "A"))
+    jan = lifecycle.record_run(db, month(JAN, "A"))
     a = ids(jan)["A"]
     files = send(month(JAN, "A"), tmp_path / "out")
     fill(files["章凤镇"], {a: {"整改情况": "整改中", "完成时限": "2021-03-31"}})
     import_checklists(db, [files["章凤镇"]])
     fill(files["章凤镇"], {a: {"整改情况": "已整改", "完成时限": None}})
     assert import_checklists(db, [files["章凤镇"]]).ok
-    seen = store.load_run(db).cases.filter(pl.col("case_id") == a)
+    seen = lifecycle.load_run(db).cases.filter(pl.col("case_id") == a)
     assert seen.select("fix_status", "fix_deadline").row(0) == ("已整改", None)
 
 
 def test_a_case_answered_twice_in_one_import_keeps_the_first_row(db, tmp_path):
-    jan = store.record_run(db, month(JAN, "A"))
+    jan = lifecycle.record_run(db, month(JAN, "A"))
     a = ids(jan)["A"]
     files = send(month(JAN, "A"), tmp_path / "out")
     fill(files["章凤镇"], {a: {"整改情况": "整改中"}})
@@ -195,7 +195,7 @@ def test_a_case_answered_twice_in_one_import_keeps_the_first_row(db, tmp_path):
 def test_loan_numbers_may_be_reordered_or_separated_differently(db, tmp_path):
     # a case with two loans: the same borrower, amount and date twice
     run = run_rows(loans=[{"loan_id": "E2"}, {"loan_id": "E1"}], as_of=JAN)
-    seen = store.record_run(db, run)
+    seen = lifecycle.record_run(db, run)
     twin = seen.cases.filter(pl.col("rule") == "duplicate_loan_record")
     assert twin.get_column("loan_ids").to_list() == [["E1", "E2"]]
     files = send(run, tmp_path / "out")
@@ -204,7 +204,7 @@ def test_loan_numbers_may_be_reordered_or_separated_differently(db, tmp_path):
 
 
 def test_an_unmasked_checklist_has_its_id_numbers_checked(db, tmp_path):
-    jan = store.record_run(db, month(JAN, "A", "B"))
+    jan = lifecycle.record_run(db, month(JAN, "A", "B"))
     case = ids(jan)
     files = send(month(JAN, "A", "B"), tmp_path / "out", mask=False)
     fill(files["章凤镇"], {case["A"]: {"整改情况": "整改中"}})
@@ -217,29 +217,29 @@ def test_an_unmasked_checklist_has_its_id_numbers_checked(db, tmp_path):
 def test_the_reply_answers_the_checklists_own_data_date(db, tmp_path):
     # January's checklist comes back after February was recorded: the claim answers
     # January (the date the sheet states), so February's data already contradicts it
-    store.record_run(db, month(JAN, "A"))
-    store.record_run(db, month(FEB, "A"))
+    lifecycle.record_run(db, month(JAN, "A"))
+    lifecycle.record_run(db, month(FEB, "A"))
     files = send(month(JAN, "A"), tmp_path / "out")
     fill(files["章凤镇"], {ids(month(JAN, "A"))["A"]: {"整改情况": "已整改"}})
     assert import_checklists(db, [files["章凤镇"]]).stored.get_column("basis_as_of").to_list() == [D(JAN)]
-    assert store.load_run(db).claimed_fixed_but_present.height == 1
+    assert lifecycle.load_run(db).claimed_fixed_but_present.height == 1
 
 
 def test_without_a_stated_date_the_reply_answers_the_latest_run_with_the_case(db, tmp_path):
-    store.record_run(db, month(JAN, "A"))
-    store.record_run(db, month(FEB, "A"))
+    lifecycle.record_run(db, month(JAN, "A"))
+    lifecycle.record_run(db, month(FEB, "A"))
     files = send(month(JAN, "A"), tmp_path / "out")
     wb = openpyxl.load_workbook(files["章凤镇"])
     wb[SHEET]["A2"].value = None  # the 数据日期 line deleted
     wb.save(files["章凤镇"])
     fill(files["章凤镇"], {ids(month(JAN, "A"))["A"]: {"整改情况": "已整改"}})
     assert import_checklists(db, [files["章凤镇"]]).stored.get_column("basis_as_of").to_list() == [D(FEB)]
-    assert store.load_run(db).claimed_fixed_but_present.height == 0
+    assert lifecycle.load_run(db).claimed_fixed_but_present.height == 0
 
 
 def test_a_case_recorded_only_after_the_checklists_date_is_unknown_to_it(db, tmp_path):
-    store.record_run(db, month(JAN))
-    feb = store.record_run(db, month(FEB, "A"))
+    lifecycle.record_run(db, month(JAN))
+    feb = lifecycle.record_run(db, month(FEB, "A"))
     files = send(month(FEB, "A"), tmp_path / "out")
     wb = openpyxl.load_workbook(files["章凤镇"])
     wb[SHEET]["A2"].value = f"数据日期：{JAN}"
@@ -252,7 +252,7 @@ def test_a_case_recorded_only_after_the_checklists_date_is_unknown_to_it(db, tmp
 
 def test_any_layout_with_the_headers_is_read_with_excel_row_numbers(db, tmp_path):
     """Columns found by header, moved or extra; blank rows above keep Excel numbering."""
-    jan = store.record_run(db, month(JAN, "A"))
+    jan = lifecycle.record_run(db, month(JAN, "A"))
     c = jan.cases.row(0, named=True)
     path = tmp_path / "手工清单.xlsx"
     wb = openpyxl.Workbook()

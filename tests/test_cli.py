@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from rules import REGISTRY
-from rules._common import LOAN, PERSON
+from loan_audit.pipeline.cli import app
+from loan_audit.rules import REGISTRY
+from loan_audit.rules._common import LOAN, PERSON
 
 runner = CliRunner()
 

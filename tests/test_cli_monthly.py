@@ -5,7 +5,7 @@ import json
 import polars as pl
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from loan_audit.pipeline.cli import app
 from tests.test_cli import write_inputs
 
 runner = CliRunner()

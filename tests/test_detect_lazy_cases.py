@@ -5,7 +5,7 @@ helpers collect in memory, and this test keeps them doing so."""
 
 import polars as pl
 
-from rules._common import evidence, loan_cases
+from loan_audit.rules._common import evidence, loan_cases
 
 PLACES = ("borrower_township", "borrower_village", "member_household_id", "borrower_id_number", "borrower_name")
 

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from loan_audit.pipeline.cli import app
 
 runner = CliRunner()
 

@@ -14,10 +14,10 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipeline.generate import (
+from loan_audit.pipeline.generate import (
     RULES, STATUSES, _people, generate, identity_pairs, similar_names,
 )
-from pipeline.ids import is_valid, upgrade_15
+from loan_audit.pipeline.vocab.ids import is_valid, upgrade_15
 
 AS_OF = dt.date(2020, 12, 31)
 N = 600
@@ -183,8 +183,8 @@ def test_messy_values_come_in_every_form(messy):
 def test_messy_form_parses_to_the_clean_form(clean, messy):
     """Through the pipeline's own ingest and normalisation, every cell but the labelled
     unreadable ones reads back as the clean value."""
-    from pipeline.ingest import read_tables
-    from pipeline.normalise import normalised
+    from loan_audit.pipeline.stages.ingest import read_tables
+    from loan_audit.pipeline.stages.normalise import normalised
 
     raw = read_tables(messy / "roster.csv", messy / "loans.xlsx")
     norm = normalised(raw)

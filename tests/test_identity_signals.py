@@ -3,9 +3,9 @@
 import polars as pl
 import pytest
 
-from pipeline.normalise import name
-from rules._common import make_id
-from rules._identity import (
+from loan_audit.pipeline.vocab.values import name
+from loan_audit.rules._common import make_id
+from loan_audit.rules._identity import (
     candidate_pairs, id_neighbours, name_groups, name_key, name_signals, pinyin_of, place_key,
 )
 
@@ -145,7 +145,7 @@ def test_name_groups_hold_every_similar_pair_together():
 def test_person_keys_place_every_row_in_any_roster_order():
     """Places are keyed per run of rows of one village: interleaved villages, a blank
     village and a roster not in village order still get each row's own place."""
-    from rules._identity import person_keys, town_key
+    from loan_audit.rules._identity import person_keys, town_key
     from tests.conftest import run_rows
 
     places = [("章凤镇", "迭撒村委会"), ("陇把镇", "吕良村委会"), ("章凤镇", "迭撒村委会"), ("章凤镇", ""),

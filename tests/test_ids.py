@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ids import check_char, invalid_reason, is_valid, normalised_id, upgrade_15
+from loan_audit.pipeline.vocab.ids import check_char, invalid_reason, is_valid, normalised_id, upgrade_15
 
 AS_OF = dt.date(2021, 6, 30)
 VALID = "11010519491231002X"  # the GB 11643 standard's own example
@@ -31,7 +31,7 @@ def test_standard_example_check_character_is_x():
 def test_polars_and_python_check_characters_agree():
     bodies = [f"5331241980010100{i}" for i in range(10)] + ["53312419900229123"]
     expected = [check_char(b) for b in bodies]
-    from pipeline.ids import check_char_expr
+    from loan_audit.pipeline.vocab.ids import check_char_expr
 
     got = pl.DataFrame({"b": bodies}).select(check_char_expr(pl.col("b"))).to_series().to_list()
     assert got == expected
@@ -88,7 +88,7 @@ def test_any_single_character_change_of_a_valid_id_is_flagged():
 def test_match_key_is_one_integer_per_plain_id_and_null_otherwise():
     import polars as pl
 
-    from pipeline.ids import match_key
+    from loan_audit.pipeline.vocab.ids import match_key
 
     ids = ["53312419800101001X", "533124198001010016", "533124198001010016", "53312419800101001", "abc", None]
     keys = pl.DataFrame({"id": ids}).select(match_key(pl.col("id"))).to_series().to_list()
@@ -99,8 +99,8 @@ def test_match_key_is_one_integer_per_plain_id_and_null_otherwise():
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="0123456789X+-x é.", min_size=16, max_size=19))
 def test_the_contexts_fast_id_checks_give_invalid_reasons_values(raw):
-    from pipeline.ids import id_reasons
-    from pipeline.normalise import id_number
+    from loan_audit.pipeline.vocab.ids import id_reasons
+    from loan_audit.pipeline.vocab.values import id_number
 
     frame = pl.DataFrame({"raw": [raw, VALID]}).with_columns(id_number(pl.col("raw")).alias("norm"))
     expected = frame.select(invalid_reason(pl.col("raw"), pl.col("norm"), AS_OF)).to_series().to_list()

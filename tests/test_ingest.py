@@ -6,11 +6,11 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from pipeline.errors import InputError
-from pipeline import normalise
-from pipeline.ingest import read_table
-from pipeline.normalise import normalised
-from rules._common import make_id
+from loan_audit.pipeline.vocab.errors import InputError
+from loan_audit.pipeline.vocab import values
+from loan_audit.pipeline.stages.ingest import read_table
+from loan_audit.pipeline.stages.normalise import normalised
+from loan_audit.rules._common import make_id
 
 ID1 = make_id("19800101", "001")
 ROSTER_HEADER = ["户编号", "证件号码", "姓名", "与户主关系", "乡(镇)", "行政村", "户状态", "备注"]
@@ -91,7 +91,7 @@ def test_xlsx_with_real_date_cells_numbers_and_wan_column(tmp_path):
     row = t.frame.row(0, named=True)
     assert row["_row"] == 3 and row["loan_id"] == "L1" and t.factors == {"amount": 10000.0}
 
-    from pipeline.normalise import normalised
+    from loan_audit.pipeline.stages.normalise import normalised
 
     norm = normalised({"loans": t})["loans"].row(0, named=True)
     assert norm["amount"] == 45000.0
@@ -130,7 +130,7 @@ def test_parquet_dates_read_as_their_iso_text_and_normalise_to_the_same_days(tmp
     t = read_table("roster", path)
     assert t.frame.get_column("registered_date").to_list() == pl.Series(days, dtype=pl.Date).cast(pl.Utf8).to_list()
     # the values normalise takes from the typed column are those it would parse from the text
-    parsed = t.frame.select(normalise.date(pl.col("registered_date"))).to_series()
+    parsed = t.frame.select(values.date(pl.col("registered_date"))).to_series()
     assert normalised({"roster": t})["roster"].get_column("registered_date").to_list() == parsed.to_list()
 
 

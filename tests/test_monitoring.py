@@ -1,6 +1,6 @@
 import json
 
-from pipeline.monitoring import monitoring
+from loan_audit.pipeline.stages.monitoring import monitoring
 from tests.conftest import make_id, run_rows
 
 AS_OF = "2021-06-30"

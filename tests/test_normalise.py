@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pipeline.normalise import date, money, name, rate, text
+from loan_audit.pipeline.vocab.values import date, money, name, rate, text
 
 
 def apply(fn, values, *args):

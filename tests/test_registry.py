@@ -5,8 +5,8 @@ import re
 import polars as pl
 import pytest
 
-from pipeline.run import audit_records
-from rules import DOC_SECTIONS, REGISTRY, SPEC_IDS
+from loan_audit.pipeline.stages.run import audit_records
+from loan_audit.rules import DOC_SECTIONS, REGISTRY, SPEC_IDS
 
 
 def test_rule_ids_are_unique_and_known():

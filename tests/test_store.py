@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipeline import store
-from pipeline.errors import InputError
+from loan_audit.pipeline.monthly import lifecycle, store
+from loan_audit.pipeline.vocab.errors import InputError
 from tests.conftest import make_id, run_rows
 
 D = dt.date.fromisoformat
@@ -44,7 +44,7 @@ def month(as_of: str, *bad: str):
     return run_rows(loans=rows, as_of=as_of)
 
 
-def lifecycle(frame: pl.DataFrame) -> pl.DataFrame:
+def life_columns(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
         pl.col("loan_ids").list.first().alias("loan"), "status", "first_seen", "months_open"
     ).sort("loan")
@@ -72,28 +72,28 @@ def db(tmp_path) -> Path:
 
 
 def test_cases_appear_are_fixed_and_come_back(db):
-    jan = store.record_run(db, month(JAN, "A", "B"))
+    jan = lifecycle.record_run(db, month(JAN, "A", "B"))
     assert jan.previous_as_of is None
-    assert_frame_equal(lifecycle(jan.cases), expected([("A", "new", JAN, 0), ("B", "new", JAN, 0)]))
+    assert_frame_equal(life_columns(jan.cases), expected([("A", "new", JAN, 0), ("B", "new", JAN, 0)]))
     assert jan.resolved.height == 0
     assert jan.status_counts == {"new": 2, "open": 0, "reopened": 0, "resolved": 0}
 
-    feb = store.record_run(db, month(FEB, "A", "C"))  # B fixed, C appears
+    feb = lifecycle.record_run(db, month(FEB, "A", "C"))  # B fixed, C appears
     assert feb.previous_as_of == D(JAN)
-    assert_frame_equal(lifecycle(feb.cases), expected([("A", "open", JAN, 1), ("C", "new", FEB, 0)]))
-    assert_frame_equal(lifecycle(feb.resolved), expected([("B", "resolved", JAN, 1)]))
+    assert_frame_equal(life_columns(feb.cases), expected([("A", "open", JAN, 1), ("C", "new", FEB, 0)]))
+    assert_frame_equal(life_columns(feb.resolved), expected([("B", "resolved", JAN, 1)]))
     assert feb.status_counts == {"new": 1, "open": 1, "reopened": 0, "resolved": 1}
 
-    mar = store.record_run(db, month(MAR, "A", "B"))  # C fixed, B comes back
-    assert_frame_equal(lifecycle(mar.cases), expected([("A", "open", JAN, 2), ("B", "reopened", JAN, 2)]))
-    assert_frame_equal(lifecycle(mar.resolved), expected([("C", "resolved", FEB, 1)]))
+    mar = lifecycle.record_run(db, month(MAR, "A", "B"))  # C fixed, B comes back
+    assert_frame_equal(life_columns(mar.cases), expected([("A", "open", JAN, 2), ("B", "reopened", JAN, 2)]))
+    assert_frame_equal(life_columns(mar.resolved), expected([("C", "resolved", FEB, 1)]))
     assert mar.status_counts == {"new": 0, "open": 1, "reopened": 1, "resolved": 1}
     assert mar.later_runs == () and not mar.replaced
 
 
 def test_history_result_keeps_the_runs_cases_and_adds_the_lifecycle(db):
     result = month(JAN, "A", "B")
-    seen = store.record_run(db, result)
+    seen = lifecycle.record_run(db, result)
     assert_frame_equal(seen.cases.select(result.cases.columns), result.cases)
     assert seen.cases.columns[len(result.cases.columns):] == [
         "status", "first_seen", "months_open", "fix_status", "fix_measure", "fix_owner", "fix_deadline",
@@ -103,46 +103,46 @@ def test_history_result_keeps_the_runs_cases_and_adds_the_lifecycle(db):
 
 
 def test_months_open_counts_calendar_months_clipped_to_month_end(db):
-    store.record_run(db, month("2021-01-31", "A"))
-    assert store.record_run(db, month("2021-02-27", "A")).cases.get_column("months_open").to_list() == [0]
-    assert store.record_run(db, month("2021-02-28", "A")).cases.get_column("months_open").to_list() == [1]
-    assert store.record_run(db, month("2022-01-30", "A")).cases.get_column("months_open").to_list() == [11]
-    assert store.record_run(db, month("2022-01-31", "A")).cases.get_column("months_open").to_list() == [12]
+    lifecycle.record_run(db, month("2021-01-31", "A"))
+    assert lifecycle.record_run(db, month("2021-02-27", "A")).cases.get_column("months_open").to_list() == [0]
+    assert lifecycle.record_run(db, month("2021-02-28", "A")).cases.get_column("months_open").to_list() == [1]
+    assert lifecycle.record_run(db, month("2022-01-30", "A")).cases.get_column("months_open").to_list() == [11]
+    assert lifecycle.record_run(db, month("2022-01-31", "A")).cases.get_column("months_open").to_list() == [12]
 
 
 def test_recording_the_same_as_of_again_replaces_that_run(db):
-    store.record_run(db, month(JAN, "A"))
-    again = store.record_run(db, month(JAN, "A", "B"))
+    lifecycle.record_run(db, month(JAN, "A"))
+    again = lifecycle.record_run(db, month(JAN, "A", "B"))
     assert again.replaced
-    assert_frame_equal(lifecycle(again.cases), expected([("A", "new", JAN, 0), ("B", "new", JAN, 0)]))
-    assert store.history(db).get_column("as_of").to_list() == [D(JAN)]
-    feb = store.record_run(db, month(FEB, "A"))
+    assert_frame_equal(life_columns(again.cases), expected([("A", "new", JAN, 0), ("B", "new", JAN, 0)]))
+    assert lifecycle.history(db).get_column("as_of").to_list() == [D(JAN)]
+    feb = lifecycle.record_run(db, month(FEB, "A"))
     assert feb.status_counts == {"new": 0, "open": 1, "reopened": 0, "resolved": 1}
 
 
 def test_an_older_run_recorded_later_takes_its_place_by_as_of(db):
-    store.record_run(db, month(JAN, "A"))
-    store.record_run(db, month(MAR, "A", "C"))
-    feb = store.record_run(db, month(FEB, "C"))  # the missed February, filled in
+    lifecycle.record_run(db, month(JAN, "A"))
+    lifecycle.record_run(db, month(MAR, "A", "C"))
+    feb = lifecycle.record_run(db, month(FEB, "C"))  # the missed February, filled in
     assert feb.previous_as_of == D(JAN) and feb.later_runs == (D(MAR),)
-    assert_frame_equal(lifecycle(feb.cases), expected([("C", "new", FEB, 0)]))
-    assert_frame_equal(lifecycle(feb.resolved), expected([("A", "resolved", JAN, 1)]))
+    assert_frame_equal(life_columns(feb.cases), expected([("C", "new", FEB, 0)]))
+    assert_frame_equal(life_columns(feb.resolved), expected([("A", "resolved", JAN, 1)]))
     # March is now seen against February: A came back, C was already there
-    mar = store.load_run(db)
+    mar = lifecycle.load_run(db)
     assert mar.as_of == D(MAR) and mar.previous_as_of == D(FEB)
-    assert_frame_equal(lifecycle(mar.cases), expected([("A", "reopened", JAN, 2), ("C", "open", FEB, 1)]))
-    assert store.history(db).get_column("as_of").to_list() == [D(JAN), D(FEB), D(MAR)]
+    assert_frame_equal(life_columns(mar.cases), expected([("A", "reopened", JAN, 2), ("C", "open", FEB, 1)]))
+    assert lifecycle.history(db).get_column("as_of").to_list() == [D(JAN), D(FEB), D(MAR)]
 
 
 def test_a_run_without_cases_resolves_everything(db):
-    store.record_run(db, month(JAN, "A", "B"))
-    clean = store.record_run(db, month(FEB))
+    lifecycle.record_run(db, month(JAN, "A", "B"))
+    clean = lifecycle.record_run(db, month(FEB))
     assert clean.cases.height == 0
     assert clean.status_counts == {"new": 0, "open": 0, "reopened": 0, "resolved": 2}
 
 
 def test_a_write_that_fails_midway_leaves_the_store_as_it_was(db, monkeypatch):
-    store.record_run(db, month(JAN, "A"))
+    lifecycle.record_run(db, month(JAN, "A"))
     before = dump(db)
     real = store._insert_cases
 
@@ -152,22 +152,22 @@ def test_a_write_that_fails_midway_leaves_the_store_as_it_was(db, monkeypatch):
 
     monkeypatch.setattr(store, "_insert_cases", failing)
     with pytest.raises(RuntimeError):
-        store.record_run(db, month(FEB, "A", "B"))
+        lifecycle.record_run(db, month(FEB, "A", "B"))
     with pytest.raises(RuntimeError):
-        store.record_run(db, month(JAN, "B", "C"))  # a replacement that fails keeps the old run
+        lifecycle.record_run(db, month(JAN, "B", "C"))  # a replacement that fails keeps the old run
     assert dump(db) == before
     monkeypatch.undo()
-    assert store.load_run(db).status_counts == {"new": 1, "open": 0, "reopened": 0, "resolved": 0}
+    assert lifecycle.load_run(db).status_counts == {"new": 1, "open": 0, "reopened": 0, "resolved": 0}
 
 
 def test_a_process_killed_inside_the_write_leaves_the_store_as_it_was(db):
-    store.record_run(db, month(JAN, "A"))
+    lifecycle.record_run(db, month(JAN, "A"))
     before = dump(db)
     script = textwrap.dedent(
         f"""
         import os
         from pathlib import Path
-        from pipeline import store
+        from loan_audit.pipeline.monthly import lifecycle, store
         from tests.test_store import month
 
         real = store._insert_cases
@@ -175,13 +175,13 @@ def test_a_process_killed_inside_the_write_leaves_the_store_as_it_was(db):
             real(conn, rows[:1])
             os._exit(9)  # no exception, no cleanup: as if the power went
         store._insert_cases = dying
-        store.record_run(Path({str(db)!r}), month({FEB!r}, "A", "B"))
+        lifecycle.record_run(Path({str(db)!r}), month({FEB!r}, "A", "B"))
         """
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent, capture_output=True)
     assert done.returncode == 9, done.stderr.decode()
     assert dump(db) == before
-    assert store.history(db).get_column("as_of").to_list() == [D(JAN)]
+    assert lifecycle.history(db).get_column("as_of").to_list() == [D(JAN)]
 
 
 def test_a_version_1_store_is_upgraded_and_keeps_its_runs(db):
@@ -193,8 +193,8 @@ def test_a_version_1_store_is_upgraded_and_keeps_its_runs(db):
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'replies'").fetchone() is None
     conn.close()
 
-    feb = store.record_run(db, month(FEB, "A"))
-    assert_frame_equal(lifecycle(feb.cases), expected([("A", "open", JAN, 1)]))
+    feb = lifecycle.record_run(db, month(FEB, "A"))
+    assert_frame_equal(life_columns(feb.cases), expected([("A", "open", JAN, 1)]))
     conn = sqlite3.connect(db)
     assert [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'replies'").fetchone() == ("replies",)
@@ -210,26 +210,26 @@ def test_a_store_from_a_newer_version_is_refused(db):
     conn.commit()
     conn.close()
     with pytest.raises(InputError, match="升级 loan-audit"):
-        store.history(db)
+        lifecycle.history(db)
 
 
 def test_a_file_that_is_not_a_store_is_an_input_error(tmp_path):
     junk = tmp_path / "cases.csv"
     junk.write_text("case_id,rule\n" * 200)
     with pytest.raises(InputError, match="不是 loan-audit 数据库"):
-        store.history(junk)
+        lifecycle.history(junk)
 
 
 def test_load_run_of_an_empty_store_is_an_input_error(db):
     with pytest.raises(InputError, match="还没有任何运行记录"):
-        store.load_run(db)
+        lifecycle.load_run(db)
 
 
 def test_history_counts_each_run(db):
-    store.record_run(db, month(JAN, "A", "B"))
-    store.record_run(db, month(FEB, "A", "C"))
-    store.record_run(db, month(MAR, "A", "B"))
-    got = store.history(db).drop("recorded_at")
+    lifecycle.record_run(db, month(JAN, "A", "B"))
+    lifecycle.record_run(db, month(FEB, "A", "C"))
+    lifecycle.record_run(db, month(MAR, "A", "B"))
+    got = lifecycle.history(db).drop("recorded_at")
     want = pl.DataFrame(
         {
             "as_of": [D(JAN), D(FEB), D(MAR)],
@@ -244,16 +244,16 @@ def test_history_counts_each_run(db):
             "claimed_fixed_but_present": [0, 0, 0],
             "past_deadline": [0, 0, 0],
         },
-        schema={k: v for k, v in store.HISTORY_SCHEMA.items() if k != "recorded_at"},
+        schema={k: v for k, v in lifecycle.HISTORY_SCHEMA.items() if k != "recorded_at"},
     )
     assert_frame_equal(got, want)
 
 
 def test_trend_per_rule_and_township_clearing_progress(db):
-    store.record_run(db, month(JAN, "A", "B"))
-    store.record_run(db, month(FEB, "A", "C"))
-    store.record_run(db, month(MAR, "A", "B"))
-    got = store.trend(db, last=2)
+    lifecycle.record_run(db, month(JAN, "A", "B"))
+    lifecycle.record_run(db, month(FEB, "A", "C"))
+    lifecycle.record_run(db, month(MAR, "A", "B"))
+    got = lifecycle.trend(db, last=2)
     assert got.runs == [D(FEB), D(MAR)]
     assert_frame_equal(
         got.by_rule,
@@ -278,7 +278,7 @@ def test_trend_per_rule_and_township_clearing_progress(db):
 
 
 def test_history_and_trend_of_an_empty_store(db):
-    assert store.history(db).height == 0
-    assert store.history(db).schema == pl.Schema(store.HISTORY_SCHEMA)
-    empty = store.trend(db)
+    assert lifecycle.history(db).height == 0
+    assert lifecycle.history(db).schema == pl.Schema(lifecycle.HISTORY_SCHEMA)
+    empty = lifecycle.trend(db)
     assert empty.runs == [] and empty.by_rule.height == 0 and empty.by_township.height == 0

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipeline.subsidy import format_subsidy, months_active, subsidy
+from loan_audit.pipeline.subsidy import format_subsidy, months_active, subsidy
 from tests.conftest import run_rows
 
 

@@ -4,10 +4,10 @@ import json
 
 import polars as pl
 
-from pipeline.ingest import table_from_records
-from pipeline.normalise import normalised
-from pipeline.validate import validated
-from rules._common import LOAN, PERSON
+from loan_audit.pipeline.stages.ingest import table_from_records
+from loan_audit.pipeline.stages.normalise import normalised
+from loan_audit.pipeline.stages.validate import validated
+from loan_audit.rules._common import LOAN, PERSON
 
 
 def run(loans, roster=None):
@@ -54,7 +54,7 @@ def test_failure_table_shape_of_pinned_pandera():
     """pandera's SchemaErrors.failure_cases columns, which validate relies on."""
     import pandera.polars as pa
 
-    from pipeline.schemas import LoanSchema
+    from loan_audit.pipeline.stages.schemas import LoanSchema
 
     frame = normalised({"loans": table_from_records("loans", [{**LOAN, "loan_id": ""}])})["loans"]
     try:

@@ -12,8 +12,8 @@ from pathlib import Path
 import polars as pl
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from rules._common import LOAN, PERSON, make_id  # noqa: F401  (re-exported for the tests)
+from loan_audit.pipeline.cli import app
+from loan_audit.rules._common import LOAN, PERSON, make_id  # noqa: F401  (re-exported for the tests)
 
 AS_OF = "2021-06-30"
 runner = CliRunner()

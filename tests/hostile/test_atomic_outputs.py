@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from hostile_inputs import AS_OF, PERSON, invoke, loan, make_id, write_folder
 
-import pipeline.outputs as outputs
-from pipeline.outputs import atomic_path, staged, write_outputs
+import loan_audit.pipeline.stages.outputs as outputs
+from loan_audit.pipeline.stages.outputs import staged, write_outputs
+from loan_audit.pipeline.vocab.files import atomic_path
 
 REPO = Path(__file__).resolve().parents[2]
 OTHER = make_id("19700101", "003")
@@ -68,7 +69,7 @@ def previous_run(tmp_path):
 def run_second(tmp_path, out, db, *extra):
     args = ["run", second_inputs(tmp_path / "in2"), "--out", out, "--as-of", AS_OF, "--quiet", *extra]
     from hostile_inputs import runner
-    from pipeline.cli import app
+    from loan_audit.pipeline.cli import app
 
     return runner.invoke(app, [str(a) for a in args])
 
@@ -137,13 +138,13 @@ def test_failing_checklist_writer_leaves_each_previous_report_whole(previous_run
     """reports/ writes every file through atomic_path: a writer that dies half-way
     leaves the township's previous checklist whole and no temporary behind."""
     out, db, files, _ = previous_run
-    import reports.render
+    import loan_audit.reports.render as render
 
     def broken(path, *args, **kwargs):
         Path(path).write_bytes(b"PK\x03\x04 half a workbook")
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(reports.render, "write_checklist_xlsx", broken)
+    monkeypatch.setattr(render, "write_checklist_xlsx", broken)
     res = run_second(tmp_path, out, db, "--no-db")
     assert isinstance(res.exception, OSError)
     after = snapshot(out)
@@ -171,7 +172,7 @@ def run_killed(tmp_path, patch: str, args: list) -> subprocess.CompletedProcess:
     script = tmp_path / "killed_run.py"
     script.write_text(textwrap.dedent(patch) + textwrap.dedent(f"""
         import sys
-        from pipeline.cli import app
+        from loan_audit.pipeline.cli import app
         sys.argv = ["loan-audit"] + {[str(a) for a in args]!r}
         app()
     """), encoding="utf-8")
@@ -184,7 +185,7 @@ def run_killed(tmp_path, patch: str, args: list) -> subprocess.CompletedProcess:
 
 KILL_IN_STORE = """
     import os
-    import pipeline.store as store
+    import loan_audit.pipeline.monthly.store as store
     _insert = store._insert_cases
     def insert_then_die(conn, rows):
         _insert(conn, rows)  # the run is half in the store, inside its transaction
@@ -193,7 +194,7 @@ KILL_IN_STORE = """
 """
 KILL_IN_MACHINE_OUTPUTS = """
     import os
-    import pipeline.outputs as outputs
+    import loan_audit.pipeline.stages.outputs as outputs
     _csv = outputs.cases_for_csv
     def die(cases):
         os._exit(9)  # cases.parquet is written (in the stage), cases.csv is not
@@ -201,7 +202,7 @@ KILL_IN_MACHINE_OUTPUTS = """
 """
 KILL_IN_REPORTS = """
     import os
-    import reports.render as render
+    import loan_audit.reports.render as render
     def die(path, *args, **kwargs):
         open(path, "wb").write(b"PK half a workbook")
         os._exit(9)
@@ -239,9 +240,9 @@ def test_killed_while_writing_reports_into_one_stage(previous_run, tmp_path):
     folder = second_inputs(tmp_path / "in2")
     patch = KILL_IN_REPORTS + f"""
     import datetime as dt
-    from pipeline.outputs import staged, write_outputs
-    from pipeline.run import audit_files
-    from reports.render import write_reports
+    from loan_audit.pipeline.stages.outputs import staged, write_outputs
+    from loan_audit.pipeline.stages.run import audit_files
+    from loan_audit.reports.render import write_reports
     result = audit_files({str(folder / "roster.csv")!r}, {str(folder / "loans.csv")!r}, as_of=dt.date(2021, 6, 30))
     with staged({str(out)!r}) as stage:
         write_outputs(result, stage)
@@ -252,8 +253,8 @@ def test_killed_while_writing_reports_into_one_stage(previous_run, tmp_path):
     # …and the same flow, not killed, publishes every file of the new run
     import datetime as dt
 
-    from pipeline.run import audit_files
-    from reports.render import write_reports
+    from loan_audit.pipeline.stages.run import audit_files
+    from loan_audit.reports.render import write_reports
 
     result = audit_files(folder / "roster.csv", folder / "loans.csv", as_of=dt.date(2021, 6, 30))
     with staged(out) as stage:

@@ -212,7 +212,7 @@ def test_duplicated_unknown_headers_are_both_kept(tmp_path):
     assert res.exit_code == 0, res.output
     assert data["summary"]["inputs"]["loans"]["rows_checked"] == 1
 
-    from pipeline.ingest import read_table
+    from loan_audit.pipeline.stages.ingest import read_table
 
     frame = read_table("loans", tmp_path / "loans.csv").frame
     assert [frame[c][0] for c in ("备注", "备注_2", "备注_2_2")] == ["a", "b", "c"]

@@ -108,9 +108,9 @@ def two_days(inputs, tmp_path_factory):
     mp = pytest.MonkeyPatch()
     import xlsxwriter.core
 
-    import pipeline.summary
+    import loan_audit.pipeline.stages.summary as summary_stage
 
-    mp.setattr(pipeline.summary, "dt", types.SimpleNamespace(datetime=_Later, timezone=dt.timezone, date=dt.date))
+    mp.setattr(summary_stage, "dt", types.SimpleNamespace(datetime=_Later, timezone=dt.timezone, date=dt.date))
     mp.setattr(xlsxwriter.core, "datetime", _Later)
     try:
         tomorrow = run_cli(inputs, base / "tomorrow", "--db", base / "tomorrow.db")
@@ -183,7 +183,7 @@ def test_other_hash_seed_and_thread_count_give_the_same_bytes(inputs, tmp_path):
         out = tmp_path / f"seed{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed, "POLARS_MAX_THREADS": threads, "PYTHONPATH": str(REPO)}
         done = subprocess.run(
-            [sys.executable, "-c", "from pipeline.cli import app; app()", "run", str(inputs), "--out", str(out),
+            [sys.executable, "-c", "from loan_audit.pipeline.cli import app; app()", "run", str(inputs), "--out", str(out),
              "--as-of", AS_OF, "--no-db", "--quiet"],
             env=env, capture_output=True, text=True, timeout=120,
         )

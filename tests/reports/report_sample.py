@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rules._common import make_id
+from loan_audit.rules._common import make_id
 from tests.conftest import run_rows
 
 AS_OF = "2021-06-30"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.render import write_reports
+from loan_audit.reports.render import write_reports
 from report_sample import sample_result
 
 CHROMIUM = "/usr/bin/chromium"

@@ -11,13 +11,13 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipeline import store
-from pipeline.checklist_import import import_checklists
-from reports.checklist import CASE_ID_COLUMN, FIRST_CASE_ROW, HEADER_ROW
-from reports.model import fix_short
-from reports.privacy import checklist_names, inside, safe_file_stem
-from reports.render import write_reports
-from rules import BY_ID
+from loan_audit.pipeline.monthly import lifecycle
+from loan_audit.pipeline.monthly.checklist_import import import_checklists
+from loan_audit.reports.checklist import CASE_ID_COLUMN, FIRST_CASE_ROW, HEADER_ROW
+from loan_audit.reports.model import fix_short
+from loan_audit.reports.privacy import checklist_names, inside, safe_file_stem
+from loan_audit.reports.render import write_reports
+from loan_audit.rules import BY_ID
 from report_sample import AS_OF, EVIL_TOWNSHIP, FULL_IDS, ID_P2, INJECTED_NAME, sample_result
 
 HEADERS = ["序号", "问题类型", "严重程度", "村", "户编号", "姓名", "脱敏身份证号", "借据号", "金额（元）",
@@ -204,7 +204,7 @@ def test_filled_checklists_come_back_through_the_import(tmp_path, mask):
     """The return trip: the county's checklist, filled by the township, imports cleanly."""
     result = sample_result()
     db = tmp_path / "loan-audit.db"
-    store.record_run(db, result)
+    lifecycle.record_run(db, result)
     write_reports(result, tmp_path / "out", mask=mask)
     files = sorted((tmp_path / "out" / "checklists").glob("*.xlsx"))
     for path in files:

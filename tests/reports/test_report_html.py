@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reports.model import fix_short, paragraphs
-from reports.render import write_reports
-from rules import DOC_SECTIONS, REGISTRY
+from loan_audit.reports.model import fix_short, paragraphs
+from loan_audit.reports.render import write_reports
+from loan_audit.rules import DOC_SECTIONS, REGISTRY
 from report_sample import AS_OF, FULL_IDS, ID_P2, INJECTED_NAME, SCRIPT_NAME, sample_result
 
 SECTIONS = ("一、数据概况", "二、问题汇总", "三、监测指标", "四、问题明细", "五、待核实", "六、数据质量", "七、规则说明")
@@ -180,7 +180,7 @@ def test_the_checklist_page_prints_landscape_with_page_numbers(out):
 
 
 def test_loans_falling_due_are_counted_by_month_from_the_data_date():
-    from reports.model import due_by_month
+    from loan_audit.reports.model import due_by_month
 
     due = due_by_month(sample_result())
     assert [m["key"] for m in due["months"]] == ["2021-06", "2021-07", "2021-08", "2021-09", "2021-10", "2021-11", "2021-12"]

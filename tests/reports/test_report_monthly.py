@@ -21,12 +21,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.run import remember, remembering
-from pipeline.store import connect, save_replies
-from pipeline.subsidy import subsidy
-from reports.render import write_reports
-from rules import REGISTRY
-from rules._common import make_id
+from loan_audit.pipeline.monthly.lifecycle import remember, remembering
+from loan_audit.pipeline.monthly.store import connect, save_replies
+from loan_audit.pipeline.subsidy import subsidy
+from loan_audit.reports.render import write_reports
+from loan_audit.rules import REGISTRY
+from loan_audit.rules._common import make_id
 from tests.conftest import run_rows
 import test_browser_report as tb
 from test_browser_report import browser  # noqa: F401  (the headless Chromium fixture)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from reports.privacy import mask_id, masked_id, masked_text
+from loan_audit.reports.privacy import mask_id, masked_id, masked_text
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipeline.policy import load_policy
+from loan_audit.pipeline.vocab.policy import load_policy
 from tests.conftest import cases_of, make_id
 
 RULE = "borrower_age"  # the default loan is disbursed on 2019-03-05

@@ -2,7 +2,7 @@ import dataclasses
 import datetime as dt
 import json
 
-from pipeline.policy import load_policy
+from loan_audit.pipeline.vocab.policy import load_policy
 from tests.conftest import cases_of
 
 AS_OF = dt.date(2021, 6, 30)

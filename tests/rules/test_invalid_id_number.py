@@ -3,7 +3,7 @@ import json
 import polars as pl
 
 from tests.conftest import cases_of
-from rules._common import make_id
+from loan_audit.rules._common import make_id
 
 GOOD = make_id("19800101", "001")
 

@@ -3,7 +3,7 @@ import json
 import polars as pl
 import pytest
 
-from pipeline.run import audit_records
+from loan_audit.pipeline.stages.run import audit_records
 from tests.conftest import LOAN, PERSON, cases_of, make_id
 
 RULE = "non_poor_borrower"  # the default loan is disbursed on 2019-03-05

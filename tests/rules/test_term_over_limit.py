@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipeline.policy import load_policy
+from loan_audit.pipeline.vocab.policy import load_policy
 from tests.conftest import cases_of
 
 RULE = "term_over_limit"

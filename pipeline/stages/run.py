@@ -11,15 +11,15 @@ from typing import Callable
 
 import polars as pl
 
-from pipeline.context import Context, build_context
-from pipeline.detect import cases as detect_cases
-from pipeline.ingest import RawTable, read_tables, table_from_records
-from pipeline.monitoring import monitoring
-from pipeline.normalise import normalised
-from pipeline.policy import Policy, load_policy
-from pipeline.summary import summary as build_summary
-from pipeline.validate import Validated, validated
-from rules import REGISTRY, Rule
+from loan_audit.pipeline.stages.context import Context, build_context
+from loan_audit.pipeline.stages.detect import cases as detect_cases
+from loan_audit.pipeline.stages.ingest import RawTable, read_tables, table_from_records
+from loan_audit.pipeline.stages.monitoring import monitoring
+from loan_audit.pipeline.stages.normalise import normalised
+from loan_audit.pipeline.vocab.policy import Policy, load_policy
+from loan_audit.pipeline.stages.summary import summary as build_summary
+from loan_audit.pipeline.stages.validate import Validated, validated
+from loan_audit.rules import REGISTRY, Rule
 
 
 @dataclass
@@ -33,7 +33,7 @@ class AuditResult:
     skipped: dict[str, str]
     summary: dict
     timings: dict[str, float] = field(default_factory=dict)
-    history: object | None = None  # pipeline.store.HistoryResult once remembered
+    history: object | None = None  # monthly.lifecycle.HistoryResult once remembered
 
 
 def resolve_as_of(policy: Policy, as_of: dt.date | None) -> dt.date:
@@ -115,38 +115,6 @@ def context_files(
     raw = read_tables(roster, loans, encoding)
     checked = validated(normalised(raw), raw)
     return build_context(checked.tables, policy, resolve_as_of(policy, as_of), {t: r.present for t, r in raw.items()})
-
-
-def remember(result: AuditResult, db: Path) -> AuditResult:
-    """Record the run in the monthly store; the cases gain their lifecycle (status,
-    first_seen, months_open, the township's reply and the 虚假整改/逾期未整改 flags)."""
-    from pipeline.store import record_run
-
-    return _with_history(result, db, record_run(db, result))
-
-
-@contextmanager
-def remembering(result: AuditResult, db: Path):
-    """`remember`, committed only when the block (writing the outputs) succeeds."""
-    from pipeline.store import recording
-
-    with recording(db, result) as hist:
-        yield _with_history(result, db, hist)
-
-
-def _with_history(result: AuditResult, db: Path, hist) -> AuditResult:
-    result.cases = hist.cases
-    result.summary["history"] = {
-        "db": str(db),
-        "previous_as_of": hist.previous_as_of.isoformat() if hist.previous_as_of else None,
-        "replaced": hist.replaced,
-        "later_runs": [d.isoformat() for d in hist.later_runs],
-        "claimed_fixed_but_present": hist.claimed_fixed_but_present.height,
-        "past_deadline": hist.past_deadline.height,
-    }
-    result.summary["status_counts"] = hist.status_counts
-    result.history = hist
-    return result
 
 
 def audit_records(example: dict, policy: Policy | None = None, rules: list[Rule] = REGISTRY) -> AuditResult:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError
+from loan_audit.pipeline.vocab.errors import InputError
+from loan_audit.pipeline.vocab.files import FILE_MODE
 
 STAGE_PREFIX = ".loan-audit-stage-"
 # A cell a spreadsheet would run as a formula (OWASP's list, plus leading white space
@@ -32,13 +33,6 @@ STAGE_PREFIX = ".loan-audit-stage-"
 FORMULA_START = r"^(\s*[=+\-@＝＋－＠]|[\t\r\n])"
 
 
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_read_umask()  # read once, at import: os.umask is process-wide
 STALE_STAGE_SECONDS = 3600
 
 
@@ -56,29 +50,6 @@ def _output_folder(out: Path) -> Path:
     if not out.is_dir():
         raise InputError("输出路径已存在且不是文件夹 --out is a file, not a folder", out)
     return out
-
-
-@contextmanager
-def atomic_path(target: Path):
-    """A temporary path in the target's folder, renamed onto the target on success.
-
-    The file gets the permissions a plain `open()` would give it (mkstemp's are 0600:
-    colleagues sharing the output folder could not read it) and is flushed to disk
-    before the rename.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, _FILE_MODE)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 @contextmanager
@@ -150,7 +121,7 @@ def write_outputs(result, out: Path) -> list[Path]:
             json.dumps(result.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
         for name in names:
-            os.chmod(stage / name, _FILE_MODE)
+            os.chmod(stage / name, FILE_MODE)
             with open(stage / name, "rb") as fh:
                 os.fsync(fh.fileno())
     return [out / name for name in names]

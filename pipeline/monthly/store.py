@@ -41,20 +41,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 
-from pipeline.context import whole_months_between
-from pipeline.detect import CASES_SCHEMA
-from pipeline.errors import InputError
-from pipeline.monitoring import UNKNOWN_TOWNSHIP
-
-STATUSES = ("new", "open", "reopened", "resolved")
-STATUS_LABELS = {"new": "新增", "open": "未整改", "reopened": "反弹", "resolved": "已销号"}
-FIX_STATUSES = ("已整改", "整改中", "无法整改")
+from loan_audit.pipeline.stages.detect import CASES_SCHEMA
+from loan_audit.pipeline.vocab.errors import InputError
 
 # The case columns a run stores (SPEC §5's cases frame), in order.
 CASE_COLUMNS = CASES_SCHEMA
@@ -110,29 +103,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-@dataclass
-class HistoryResult:
-    """One run seen against the runs before it (by as_of)."""
-
-    as_of: dt.date
-    previous_as_of: dt.date | None
-    cases: pl.DataFrame  # the run's cases + status, first_seen, months_open, fix_*, flags
-    resolved: pl.DataFrame  # the previous run's cases gone from this one (status resolved)
-    status_counts: dict[str, int]  # new, open, reopened, resolved
-    replaced: bool = False  # this as_of had been recorded before and was replaced
-    later_runs: tuple[dt.date, ...] = ()  # runs with a later as_of (this one was filled in)
-
-    @property
-    def claimed_fixed_but_present(self) -> pl.DataFrame:
-        """虚假整改: reported 已整改, still in the data."""
-        return self.cases.filter(pl.col("claimed_fixed_but_present"))
-
-    @property
-    def past_deadline(self) -> pl.DataFrame:
-        """Still in the data after the promised 完成时限."""
-        return self.cases.filter(pl.col("past_deadline"))
 
 
 # --- opening, migrations, transactions ----------------------------------------------
@@ -231,25 +201,6 @@ def _write_run(conn: sqlite3.Connection, as_of: str, summary: dict, rows: list[t
     return replaced
 
 
-@contextmanager
-def recording(db: Path, result):
-    """Record one audit in a transaction held open while the caller publishes its
-    outputs: it commits when the block ends normally and rolls back if it raises, so
-    a run whose outputs were never written leaves the store as it was."""
-    as_of = result.as_of.isoformat()
-    rows = _case_rows(result.cases, as_of)
-    with closing(connect(db)) as conn:
-        with transaction(conn):
-            replaced = _write_run(conn, as_of, result.summary, rows)
-            yield _history_result(conn, result.as_of, replaced)
-
-
-def record_run(db: Path, result) -> HistoryResult:
-    """Store one audit (a pipeline.run.AuditResult) and see it against the earlier runs."""
-    with recording(db, result) as hist:
-        return hist
-
-
 # --- township replies (pipeline.checklist_import) ------------------------------------
 def case_versions(conn: sqlite3.Connection, case_ids: list[str]) -> pl.DataFrame:
     """Every recorded (as_of, case) of these case_ids, with the case's columns."""
@@ -288,37 +239,6 @@ def _runs(conn: sqlite3.Connection) -> pl.DataFrame:
     )
 
 
-def _members(conn: sqlite3.Connection, runs: pl.DataFrame) -> pl.DataFrame:
-    """(run, case) pairs with the lifecycle columns: status, first_seen, gone_next."""
-    members = _read(
-        conn,
-        "SELECT as_of, case_id, rule, title, severity, township FROM run_cases",
-        (),
-        {"as_of": pl.Utf8, "case_id": pl.Utf8, "rule": pl.Utf8, "title": pl.Utf8,
-                "severity": pl.Utf8, "township": pl.Utf8},
-    ).with_columns(pl.col("as_of").str.to_date())
-    last = runs.height - 1
-    return (
-        members.join(runs.select("as_of", "k"), on="as_of")
-        .sort("case_id", "k")
-        .with_columns(
-            prev_k=pl.col("k").shift(1).over("case_id"),
-            next_k=pl.col("k").shift(-1).over("case_id"),
-            first_seen=pl.col("as_of").min().over("case_id"),
-        )
-        .with_columns(
-            status=pl.when(pl.col("prev_k").is_null())
-            .then(pl.lit("new"))
-            .when(pl.col("prev_k") == pl.col("k") - 1)
-            .then(pl.lit("open"))
-            .otherwise(pl.lit("reopened")),
-            # gone from the next run (which exists): resolved there
-            gone_next=(pl.col("k") < last) & (pl.col("next_k").is_null() | (pl.col("next_k") != pl.col("k") + 1)),
-        )
-        .drop("prev_k", "next_k")
-    )
-
-
 def _replies(conn: sqlite3.Connection) -> pl.DataFrame:
     return _read(
         conn,
@@ -326,16 +246,6 @@ def _replies(conn: sqlite3.Connection) -> pl.DataFrame:
         (),
         {"case_id": pl.Utf8, **{c: pl.Utf8 for c in REPLY_COLUMNS}, "basis_as_of": pl.Utf8},
     ).with_columns(pl.col("fix_deadline", "basis_as_of").str.to_date())
-
-
-def _flags(present: pl.Expr) -> list[pl.Expr]:
-    """虚假整改 and 逾期未整改 for rows joined with their reply, at the row's as_of."""
-    return [
-        (present & (pl.col("fix_status") == "已整改") & (pl.col("basis_as_of") < pl.col("as_of")))
-        .fill_null(False)
-        .alias("claimed_fixed_but_present"),
-        (present & (pl.col("fix_deadline") < pl.col("as_of"))).fill_null(False).alias("past_deadline"),
-    ]
 
 
 def _stored_cases(conn: sqlite3.Connection, where: str, params: tuple) -> pl.DataFrame:
@@ -353,141 +263,3 @@ def _run_cases(conn: sqlite3.Connection, as_of: dt.date) -> pl.DataFrame:
     return _stored_cases(conn, "as_of = ?", (as_of.isoformat(),))
 
 
-def _history_result(conn: sqlite3.Connection, as_of: dt.date, replaced: bool = False) -> HistoryResult:
-    runs = _runs(conn)
-    k = runs.filter(pl.col("as_of") == as_of).get_column("k")
-    if k.is_empty():
-        raise InputError(f"数据库中没有数据日期 {as_of} 的运行 no run with this as_of")
-    k = k.item()
-    previous = runs.filter(pl.col("k") == k - 1).get_column("as_of")
-    previous = previous.item() if previous.len() else None
-    members = _members(conn, runs)
-    life = members.select("case_id", "k", "status", "first_seen", "gone_next")
-    replies = _replies(conn)
-
-    def shaped(frame: pl.DataFrame, present: bool) -> pl.DataFrame:
-        return (
-            frame.with_columns(pl.lit(as_of).alias("as_of"))
-            .join(replies, on="case_id", how="left")
-            .with_columns(
-                whole_months_between(pl.col("first_seen"), pl.col("as_of")).cast(pl.Int32).alias("months_open"),
-                *_flags(pl.lit(present)),
-            )
-            .select(*CASE_COLUMNS, "status", "first_seen", "months_open", *REPLY_COLUMNS,
-                    "claimed_fixed_but_present", "past_deadline")
-        )
-
-    cases = shaped(
-        _run_cases(conn, as_of).join(life.filter(pl.col("k") == k).drop("k", "gone_next"), on="case_id", how="left"),
-        present=True,
-    )
-    if previous is None:
-        resolved = cases.clear()
-    else:
-        gone = life.filter((pl.col("k") == k - 1) & pl.col("gone_next")).select("case_id", "first_seen")
-        resolved = shaped(
-            _run_cases(conn, previous).join(gone, on="case_id").with_columns(pl.lit("resolved").alias("status")),
-            present=False,
-        )
-    counts = {s: int((cases.get_column("status") == s).sum()) for s in STATUSES[:3]}
-    counts["resolved"] = resolved.height
-    later = tuple(runs.filter(pl.col("k") > k).get_column("as_of").to_list())
-    return HistoryResult(as_of, previous, cases, resolved, counts, replaced, later)
-
-
-def load_run(db: Path, as_of: dt.date | None = None) -> HistoryResult:
-    """A recorded run (the latest when as_of is None) seen against the runs before it."""
-    with closing(connect(db)) as conn:
-        if as_of is None:
-            latest = conn.execute("SELECT max(as_of) FROM runs").fetchone()[0]
-            if latest is None:
-                raise InputError("数据库中还没有任何运行记录 the store has no run yet", db)
-            as_of = dt.date.fromisoformat(latest)
-        return _history_result(conn, as_of)
-
-
-HISTORY_SCHEMA = {
-    "as_of": pl.Date,
-    "recorded_at": pl.Utf8,
-    "cases": pl.Int64,
-    "error": pl.Int64,
-    "warning": pl.Int64,
-    "info": pl.Int64,
-    **{s: pl.Int64 for s in STATUSES},
-    "claimed_fixed_but_present": pl.Int64,
-    "past_deadline": pl.Int64,
-}
-
-
-def history(db: Path) -> pl.DataFrame:
-    """One row per run, oldest first: cases, per severity, per status, and the flags."""
-    with closing(connect(db)) as conn:
-        runs = _runs(conn)
-        members = _members(conn, runs).join(_replies(conn), on="case_id", how="left").with_columns(*_flags(pl.lit(True)))
-    counted = {
-        "cases": pl.len(),
-        **{s: (pl.col("severity") == s).sum() for s in ("error", "warning", "info")},
-        **{s: (pl.col("status") == s).sum() for s in STATUSES[:3]},
-        "claimed_fixed_but_present": pl.col("claimed_fixed_but_present").sum(),
-        "past_deadline": pl.col("past_deadline").sum(),
-    }
-    per_run = members.group_by("k").agg(**counted)
-    resolved = members.filter(pl.col("gone_next")).group_by(k=pl.col("k") + 1).agg(resolved=pl.len())
-    return (
-        runs.join(per_run, on="k", how="left")
-        .join(resolved, on="k", how="left")
-        .select((pl.col(c).fill_null(0) if t == pl.Int64 else pl.col(c)).cast(t) for c, t in HISTORY_SCHEMA.items())
-    )
-
-
-@dataclass
-class Trend:
-    """The report's trend section over the last runs (oldest first, zeros filled in)."""
-
-    runs: list[dt.date]
-    by_rule: pl.DataFrame  # as_of, rule, title, cases
-    by_township: pl.DataFrame  # as_of, township, cases (未清零), new, reopened, resolved
-
-
-def trend(db: Path, last: int = 12) -> Trend:
-    """Cases per rule over the last runs, and per township the 清零 progress: its
-    problems (error and warning cases; info cases such as 到期台账 are a ledger, not a
-    problem to clear) still in each run, how many were new, reopened, resolved."""
-    with closing(connect(db)) as conn:
-        runs = _runs(conn)
-        members = _members(conn, runs)
-    runs = runs.tail(last)
-    grid = runs.select("k", "as_of")
-    shown_k = runs.get_column("k").implode()
-    shown = members.filter(pl.col("k").is_in(shown_k))
-    rules = shown.group_by("rule").agg(pl.col("title").last()).sort("rule")
-    by_rule = (
-        grid.join(rules, how="cross")
-        .join(shown.group_by("k", "rule").agg(cases=pl.len()), on=["k", "rule"], how="left")
-        .select("as_of", "rule", "title", pl.col("cases").fill_null(0).cast(pl.Int64))
-        .sort("as_of", "rule")
-    )
-    problems = members.filter(pl.col("severity") != "info").with_columns(pl.col("township").fill_null(UNKNOWN_TOWNSHIP))
-    present = (
-        problems.filter(pl.col("k").is_in(shown_k))
-        .group_by("k", "township")
-        .agg(cases=pl.len(), **{s: (pl.col("status") == s).sum() for s in ("new", "reopened")})
-    )
-    resolved = (
-        problems.filter(pl.col("gone_next"))
-        .with_columns(pl.col("k") + 1)
-        .filter(pl.col("k").is_in(shown_k))
-        .group_by("k", "township")
-        .agg(resolved=pl.len())
-    )
-    # every township with a problem in a shown run, or one resolved into it (down to 0)
-    towns = pl.concat([present.select("township"), resolved.select("township")]).unique().sort("township")
-    counts = ("cases", "new", "reopened", "resolved")
-    by_township = (
-        grid.join(towns, how="cross")
-        .join(present, on=["k", "township"], how="left")
-        .join(resolved, on=["k", "township"], how="left")
-        .select("as_of", "township", *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
-        .sort("as_of", "township")
-    )
-    return Trend(runs.get_column("as_of").to_list(), by_rule, by_township)

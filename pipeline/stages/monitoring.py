@@ -25,25 +25,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.context import Context
-from rules._households import fen
-from rules.overdue import BUCKET_LABELS, bucket, days_overdue, is_overdue
+from loan_audit.pipeline.stages.context import Context
+from loan_audit.pipeline.vocab.labels import UNKNOWN_TOWNSHIP
+from loan_audit.rules._households import fen
+from loan_audit.rules.overdue import BUCKET_LABELS, bucket, days_overdue, is_overdue
 
-UNKNOWN_TOWNSHIP = "（未知乡镇）"
-# The Chinese headers reports give the figures.
-LABELS = {
-    "registered_households": "建档立卡户数",
-    "borrowed_households": "获贷户数",
-    "issuance_rate": "发放率",
-    "outstanding_households": "有余额户数",
-    "outstanding_loans": "未结清笔数",
-    "balance": "贷款余额(元)",
-    "overdue_loans": "逾期笔数",
-    "overdue_balance": "逾期金额(元)",
-    "overdue_rate": "逾期率",
-    "overdue_buckets": "逾期账龄",
-    "alert": "逾期率预警",
-}
 REMOVED = "已剔除"
 
 

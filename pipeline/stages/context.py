@@ -37,9 +37,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.ids import id_checks
-from pipeline.ingest import ROW
-from pipeline.policy import Policy
+from loan_audit.pipeline.stages.ingest import ROW
+from loan_audit.pipeline.vocab.dates import whole_months_between, whole_years_between
+from loan_audit.pipeline.vocab.ids import id_checks
+from loan_audit.pipeline.vocab.policy import Policy, base_rate_on
 
 MEMBER_COLUMNS = {
     "household_id": "member_household_id",
@@ -67,36 +68,6 @@ class Context:
     loan_records: pl.DataFrame
     roster: pl.DataFrame
     present: dict[str, set[str]]  # table → canonical columns the input files really have
-
-
-def add_months(date: pl.Expr, months: pl.Expr) -> pl.Expr:
-    """Calendar months, clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    return date.dt.offset_by(pl.format("{}mo", months))
-
-
-def whole_months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
-    """The largest m with start + m months <= end (SPEC §3's original term).
-
-    `rough` months land in end's month, on start's day clipped to that month's end:
-    past `end` exactly when start's day is later than end's and end is not its
-    month's last day (what add_months(start, rough) > end decides, without the dates)."""
-    rough = (end.dt.year() - start.dt.year()) * 12 + end.dt.month().cast(pl.Int32) - start.dt.month().cast(pl.Int32)
-    past = (start.dt.day() > end.dt.day()) & (end.dt.day() < end.dt.days_in_month())
-    return pl.when(past).then(rough - 1).otherwise(rough)
-
-
-def whole_years_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
-    """Age-style whole years: birthdays not yet reached this year do not count."""
-    before_birthday = (end.dt.month() < start.dt.month()) | (
-        (end.dt.month() == start.dt.month()) & (end.dt.day() < start.dt.day())
-    )
-    return end.dt.year().cast(pl.Int32) - start.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
-
-
-def is_active_on(day: pl.Expr | dt.date) -> pl.Expr:
-    """The loan's half-open active interval contains `day`."""
-    day = pl.lit(day) if isinstance(day, dt.date) else day
-    return (pl.col("disbursement_date") <= day) & (day < pl.col("interval_end"))
 
 
 def _excel_damaged() -> pl.Expr:
@@ -230,12 +201,3 @@ def _members(roster: pl.DataFrame, roster_keys: pl.Series, loans: pl.DataFrame, 
         .to_series()
     )
     return roster.select(list(MEMBER_COLUMNS)).gather(at).rename(MEMBER_COLUMNS).with_columns(at.alias("member_row"))
-
-
-def base_rate_on(day: pl.Expr, policy: Policy) -> pl.Expr:
-    """The policy's base rate in force on `day`: that of the last change on or before it
-    (of two changes on the same day, the later listed); null before the first or on a null day."""
-    rate = pl.lit(None, dtype=pl.Float64)
-    for change in policy.base_rates:  # sorted by start: each later change wins from its start on
-        rate = pl.when(day >= pl.lit(change.start)).then(pl.lit(change.rate, dtype=pl.Float64)).otherwise(rate)
-    return rate

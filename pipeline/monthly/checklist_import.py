@@ -45,8 +45,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import store
-from pipeline.normalise import date, text
+from loan_audit.pipeline.monthly import store
+from loan_audit.pipeline.vocab.labels import FIX_STATUSES
+from loan_audit.pipeline.vocab.values import date, text
 
 HEADER_SCAN_ROWS = 30
 CASE_ID_HEADERS = ("case_id", "案例编号")
@@ -192,7 +193,7 @@ def _checked(sheet: _Sheet, versions: pl.DataFrame) -> pl.DataFrame:
             pl.format("完成时限「{}」不是日期（应如 2021-03-31）", "fix_deadline")
         ),
         pl.when(status.is_null()).then(pl.lit("整改情况未填写（应为 已整改、整改中 或 无法整改）")),
-        pl.when(status.is_not_null() & ~status.is_in(store.FIX_STATUSES)).then(
+        pl.when(status.is_not_null() & ~status.is_in(FIX_STATUSES)).then(
             pl.format("整改情况「{}」不是 已整改、整改中、无法整改 之一", "fix_status")
         ),
     ]

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.columns import TABLE_LABELS, TABLES, header_key, match_header
-from pipeline.errors import InputError
+from loan_audit.pipeline.vocab.columns import TABLE_LABELS, TABLES, header_key, match_header
+from loan_audit.pipeline.vocab.errors import InputError
 
 ROW = "_row"
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}

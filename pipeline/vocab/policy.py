@@ -13,10 +13,12 @@ import unicodedata
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from pipeline.errors import InputError
-from pipeline.normalise import INVISIBLE
+import polars as pl
 
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "rules" / "policy.toml"
+from loan_audit.pipeline.vocab.errors import InputError
+from loan_audit.pipeline.vocab.values import INVISIBLE
+
+DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "rules" / "policy.toml"  # package data of rules/
 
 
 @dataclass(frozen=True)
@@ -158,3 +160,12 @@ def _date(value, key: str, allow_empty: bool = False) -> dt.date | None:
         except ValueError:
             pass
     raise ValueError(f"{key} must be a date YYYY-MM-DD, got {value!r}")
+
+
+def base_rate_on(day: pl.Expr, policy: Policy) -> pl.Expr:
+    """The policy's base rate in force on `day`: that of the last change on or before it
+    (of two changes on the same day, the later listed); null before the first or on a null day."""
+    rate = pl.lit(None, dtype=pl.Float64)
+    for change in policy.base_rates:  # sorted by start: each later change wins from its start on
+        rate = pl.when(day >= pl.lit(change.start)).then(pl.lit(change.rate, dtype=pl.Float64)).otherwise(rate)
+    return rate

@@ -6,9 +6,9 @@ import datetime as dt
 
 import polars as pl
 
-from pipeline.context import Context
-from pipeline.validate import Validated
-from rules import Rule
+from loan_audit.pipeline.stages.context import Context
+from loan_audit.pipeline.stages.validate import Validated
+from loan_audit.rules import Rule
 
 
 def summary(
