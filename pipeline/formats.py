@@ -7,6 +7,7 @@ from xml.etree import ElementTree as ET
 
 import polars as pl
 
+from loan_audit.pipeline.vocab.labels import SEVERITY_RANK
 from loan_audit.rules import Rule
 
 import re
@@ -54,7 +55,6 @@ def _xml_text(text: str) -> str:
 def as_junit(result, rules: list[Rule], fail_on: str) -> str:
     """One testsuite, one testcase per rule: failure when it has cases at or above
     `fail_on`, skipped when its input column is missing."""
-    from loan_audit.pipeline.stages.detect import SEVERITY_RANK
 
     failing = set() if fail_on == "never" else {s for s, r in SEVERITY_RANK.items() if r >= SEVERITY_RANK[fail_on]}
     suite = ET.Element("testsuite", name="loan-audit", timestamp=result.summary["run"]["generated_at"])

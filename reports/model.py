@@ -18,12 +18,10 @@ from pathlib import Path
 import polars as pl
 
 from loan_audit.pipeline.vocab.columns import TABLE_LABELS
-from loan_audit.pipeline.vocab.labels import MONITORING_LABELS, UNKNOWN_TOWNSHIP
+from loan_audit.pipeline.vocab.labels import MONITORING_LABELS, SEVERITIES, SEVERITY_LABELS, UNKNOWN_TOWNSHIP
 from loan_audit.reports.privacy import mask_id, masked_id, masked_text
 from loan_audit.rules import DOC_SECTIONS, REGISTRY, Rule
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 NO_VILLAGE = "（未填村）"
 VERIFY_RULES = ("duplicate_name",)  # shown apart as 待核实: verification, not accusation
 

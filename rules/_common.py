@@ -11,7 +11,6 @@ import polars as pl
 
 from loan_audit.pipeline.vocab.ids import check_char
 
-SEVERITIES = ("error", "warning", "info")
 
 CASE_SCHEMA = {
     "rule": pl.Utf8,

@@ -9,10 +9,10 @@ import polars as pl
 
 from loan_audit.pipeline.stages.context import Context
 from loan_audit.pipeline.vocab.columns import TABLES
+from loan_audit.pipeline.vocab.labels import SEVERITY_RANK
 from loan_audit.rules import Rule
 from loan_audit.rules._common import CASE_SCHEMA
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 CASES_SCHEMA = {"case_id": pl.Utf8, "title": pl.Utf8, **{k: v for k, v in CASE_SCHEMA.items() if k != "key"}}
 
 

@@ -1,6 +1,11 @@
 """Labels every output shares: the unknown township, the monitoring figures' Chinese
 headers, a case's lifecycle statuses and the replies a township may give."""
 
+# A case's severity, most severe first, and its Chinese name in reports.
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+
 UNKNOWN_TOWNSHIP = "（未知乡镇）"
 # The Chinese headers reports give the figures.
 MONITORING_LABELS = {
