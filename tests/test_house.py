@@ -160,14 +160,22 @@ def test_pyproject_lists_every_package_folder():
 
 
 def test_the_wheel_holds_one_package_with_its_data(tmp_path):
+    """Built from a copy of the sources, so that no build/ folder is left in the checkout."""
+    import shutil
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    for folder in FOLDERS:
+        shutil.copytree(REPO / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(tmp_path)],
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(tmp_path / "dist")],
         capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stderr
-    (wheel,) = tmp_path.glob("*.whl")
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names if ".dist-info/" not in n} == {"loan_audit"}
-    ours = {f"loan_audit/{p.relative_to(REPO).as_posix()}" for f in FOLDERS for p in (REPO / f).rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts}
+    ours = {f"loan_audit/{p.relative_to(src).as_posix()}" for f in FOLDERS for p in (src / f).rglob("*") if p.is_file()}
     assert ours - set(names) == set()

@@ -16,7 +16,8 @@ import pandera.polars as pa
 import polars as pl
 
 from loan_audit.pipeline.vocab.columns import TABLES
-from loan_audit.pipeline.stages.ingest import ROW, RawTable
+from loan_audit.pipeline.stages.ingest import RawTable
+from loan_audit.pipeline.vocab.columns import ROW
 from loan_audit.pipeline.vocab.values import RAW
 from loan_audit.pipeline.stages.schemas import SCHEMAS
 

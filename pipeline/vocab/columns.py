@@ -10,6 +10,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+# Every frame's row number as the user sees it in the file (the header is row 1 when it
+# is the first line): how quarantine, unreadable values and cases point back to a row.
+ROW = "_row"
 
 @dataclass(frozen=True)
 class Column:
