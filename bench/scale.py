@@ -8,7 +8,7 @@ For each size (a generated clean Parquet set, cached under --cache; about 0.68 l
 household) three kinds of run, each in its own subprocess so that peak RSS is its own:
 
 - the audit: ingest, normalise, validate, context, every rule's detect, the rest of
-  detect (case ids, order), summary, outputs (pipeline.outputs.write_outputs) and, with
+  detect (case ids, order), summary, outputs (stages.outputs.write_outputs) and, with
   --reports, reports (reports.render.write_reports); wall time per stage and peak RSS;
 - the floor: polars reading both files and joining loans to roster on the ID, nothing else;
 - DuckDB: the rules of SPEC §4 that are plain SQL (bench/duckdb_rules.sql) over the same

@@ -11,7 +11,7 @@ The columns are fixed (CHECKLIST_COLUMNS; the import finds them by their header
 names, so keep the names stable). The township fills the last four visible ones:
 整改措施, 责任人, 完成时限 (a date on or after the data date), 整改情况 (a list:
 已整改 / 整改中 / 无法整改). Column P (CASE_ID_COLUMN) is hidden and holds `case_id`,
-the case's stable id, for the return trip (`pipeline.checklist_import`).
+the case's stable id, for the return trip (`monthly.checklist_import`).
 
 身份证号: masked (first 6 and last 4) unless `mask=False`. The masked column is
 headed 脱敏身份证号, not 身份证号: the import compares a 身份证号 column with the full

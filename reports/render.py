@@ -12,7 +12,7 @@ Townships: one checklist for every township that has cases or appears in the
 monitoring figures (a township with nothing to fix gets a checklist saying so);
 cases without a township go to 未知乡镇. File names come from
 `reports.privacy.checklist_names` and are checked to stay inside out/checklists/.
-Each file is written through `pipeline.outputs.atomic_path` (temporary name, rename).
+Each file is written through `vocab.files.atomic_path` (temporary name, rename).
 Checklists of earlier runs for townships absent from this run are left as they are.
 """
 
@@ -262,10 +262,10 @@ def _done(fn, *args) -> Future:
     return future
 
 
-# The workbooks are written by xlsxwriter, cell by cell in Python: a province's 235,000
-# cases took about 35 s in one process. From this many cases on they are written by
-# worker processes, one township each (starting one costs about a second: not worth it
-# for a county).
+# The workbooks are written by xlsxwriter, cell by cell in Python: a province's cases
+# keep one process busy for long. From this many cases on they are written by worker
+# processes, one township each (starting one costs about a second: not worth it for a
+# county; bench/scale.py --reports measures both).
 WORKBOOK_PROCESSES = 2
 PROCESSES_FROM_CASES = 20_000
 

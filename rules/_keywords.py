@@ -1,8 +1,8 @@
 """Keyword and status matching for the use rules (non_productive_use, enterprise_use).
 
 SPEC §3: statuses and keywords are compared after NFKC and whitespace removal. The
-context's text columns are normalised so already (pipeline.normalise.text), and so are
-the policy's lists when the policy is loaded (pipeline.policy), so a keyword typed with
+context's text columns are normalised so already (vocab.values.text), and so are
+the policy's lists when the policy is loaded (vocab.policy), so a keyword typed with
 a full-width character or a stray space in a county's policy file still matches.
 """
 

@@ -36,8 +36,8 @@ _REASON_TEXT = pl.col("reason").replace_strict(REASONS, default=pl.col("reason")
 
 
 def detect(ctx) -> pl.DataFrame:
-    # The filters by polars' default (streaming) engine: on the 5M-row roster of many
-    # chunks it is several times faster than an eager filter.
+    # The filters by polars' default (streaming) engine: a province's roster comes in
+    # many chunks, which it filters in parallel where an eager filter does not.
     loans = ctx.loans.lazy().filter(~pl.col("borrower_id_valid")).collect().select(
         pl.col("borrower_township").alias("township"),
         pl.col("borrower_village").alias("village"),

@@ -31,7 +31,7 @@ from loan_audit.rules._common import evidence, example, loan_cases
 ID = "overdue"
 TITLE = "逾期贷款"
 SEVERITY = "error"
-PARAMS = ("overdue_rate_alert",)  # the alert line, read by pipeline.monitoring
+PARAMS = ("overdue_rate_alert",)  # the alert line, read by stages.monitoring
 COLUMNS = {}
 EXAMPLES = {
     "bad": example(loans=[{"maturity_date": "2021-05-16", "balance": "30000"}]),

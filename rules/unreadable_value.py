@@ -56,8 +56,8 @@ def _bad_cells(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     # cell: a cheap filter first, so that the masks' NFKC runs on those rows alone.
     parsed = [c.name for c in TABLES[table] if c.kind in {"date", "money", "rate"} and c.name in frame.columns]
     maybe = pl.any_horizontal(pl.col(c).is_null() & pl.col(c + "_raw").is_not_null() for c in parsed)
-    # The filter by polars' default (streaming) engine: on the 5M-row roster of many
-    # chunks it is several times faster than an eager filter.
+    # The filter by polars' default (streaming) engine: a province's roster comes in
+    # many chunks, which it filters in parallel where an eager filter does not.
     return (
         frame.lazy()
         .filter(maybe)

@@ -38,7 +38,7 @@ def test_scale_bench_audit_and_duckdb_agree(tmp_path):
 
 
 def test_fast_id_reasons_equal_invalid_reason():
-    """pipeline.ids.id_reasons (the context's fast path) gives invalid_reason's values."""
+    """vocab.ids.id_reasons (the context's fast path) gives invalid_reason's values."""
     import datetime as dt
 
     import polars as pl

@@ -28,7 +28,7 @@ says which rows to correct, and importing the corrected file again is harmless (
 reply replaces the case's previous one). All the trusted rows of one call are stored
 in one transaction.
 
-Which run a reply answers (its basis, for 虚假整改 in pipeline.store): the latest
+Which run a reply answers (its basis, for 虚假整改 in monthly.lifecycle): the latest
 recorded run that had the case, no later than the checklist's 数据日期 when the sheet
 states one above its header ("数据日期：2021-01-31"). The case columns are compared
 with the case as that run recorded it.

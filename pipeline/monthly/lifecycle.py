@@ -72,7 +72,7 @@ def recording(db: Path, result):
 
 
 def record_run(db: Path, result) -> HistoryResult:
-    """Store one audit (a pipeline.run.AuditResult) and see it against the earlier runs."""
+    """Store one audit (a stages.run.AuditResult) and see it against the earlier runs."""
     with recording(db, result) as hist:
         return hist
 

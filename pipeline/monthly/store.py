@@ -28,7 +28,7 @@ Decisions:
 - The schema is versioned: `schema_version` lists the migrations applied; MIGRATIONS
   are applied in order on open. A store from a newer loan-audit is refused.
 
-Township replies (整改情况, `pipeline.checklist_import`) are kept per case, the latest
+Township replies (整改情况, `monthly.checklist_import`) are kept per case, the latest
 import winning. A run flags, for each of its cases:
 - claimed_fixed_but_present (虚假整改): the reply says 已整改, the reply answered an
   earlier run (its `basis_as_of` is before this as_of), yet the case is in this run;
@@ -201,7 +201,7 @@ def _write_run(conn: sqlite3.Connection, as_of: str, summary: dict, rows: list[t
     return replaced
 
 
-# --- township replies (pipeline.checklist_import) ------------------------------------
+# --- township replies (monthly.checklist_import) -------------------------------------
 def case_versions(conn: sqlite3.Connection, case_ids: list[str]) -> pl.DataFrame:
     """Every recorded (as_of, case) of these case_ids, with the case's columns."""
     return _stored_cases(conn, "case_id IN (SELECT value FROM json_each(?))", (json.dumps(case_ids),))

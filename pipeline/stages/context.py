@@ -88,10 +88,9 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
     members = _members(roster, roster_ids.get_column("key"), loans, borrower_ids)
     # Only the derived columns are computed (from the few columns they read) and set
     # beside the loans' own, which are not copied: a plan over the whole frame copied
-    # all of them into new chunks (1M loans: 0.3 GB of fresh memory for nothing). They
-    # are put in one chunk like the loans' own: the streaming engine's several chunks
-    # beside them made a rule's pl.format panic (polars 2.1); the in-memory engine,
-    # which gives one chunk, took 0.2 s where streaming and rechunking take 0.1 s.
+    # all of them into new chunks. They are put in one chunk like the loans' own: the
+    # streaming engine's several chunks beside them made a rule's pl.format panic
+    # (polars 2.1); streaming then rechunking beats the in-memory engine here.
     derived = (
         loans.hstack([borrower_ids.get_column("reason").alias("borrower_id_reason"), borrower_ids.get_column("birth_date")])
         .hstack(members.select("member_household_id", "member_township", "member_village").get_columns())
@@ -145,15 +144,15 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
     if not records.get_column(ROW).is_sorted():
         records = records.sort(ROW)
     # The first record of each loan_id: a mask and a filter rather than `unique`, which
-    # hashes the whole row's way through a gather of every column (1M loans: 1.6 s → 0.4 s).
+    # hashes the whole row's way through a gather of every column.
     first = _first_of_each(records.get_column("loan_id"))
     loans = records if first.all() else records.filter(first)
     return Context(as_of, policy, loans, records, roster, present)
 
 
 def _first_of_each(values: pl.Series) -> pl.Series:
-    """`values.is_first_distinct()`, worked out on the values' 64-bit hashes (1M loan_ids:
-    0.15 s on the text, 0.06 s this way). The rows whose hash repeats (their text repeats,
+    """`values.is_first_distinct()`, worked out on the values' 64-bit hashes (cheaper than
+    on the text). The rows whose hash repeats (their text repeats,
     or texts that share a hash) are decided again on their text: every row equal to one
     of them is among them, so that is exact."""
     hashes = values.hash()
@@ -169,7 +168,7 @@ def _members(roster: pl.DataFrame, roster_keys: pl.Series, loans: pl.DataFrame, 
     equals the borrower's (none for an Excel-damaged ID), in the loans' order.
 
     Matched on ids.match_key, the ID as one Int64, rather than on 18-character text
-    (1M loans, 5.46M persons: hashing the text was most of a second); the few IDs not
+    (hashing millions of texts is the dearer join); the few IDs not
     of plain form (no key) are matched on their text. A plain ID never equals one that
     is not, so the two matchings never miss a pair. Only the loans' position in the
     roster is joined; the member columns are then gathered from the roster in one

@@ -57,16 +57,14 @@ def cases(ctx: Context, rules: list[Rule]) -> tuple[pl.DataFrame, dict[str, str]
     order = {r.id: i for i, r in enumerate(rules)}
     out = pl.concat(frames, how="vertical_relaxed")
     # The case ids are hashed in Python by a second thread while polars, which lets go
-    # of the GIL, sorts the cases and their loan_ids (235,000 cases of 1M loans: the
-    # hashing's 0.1 s no longer adds to the sorts').
+    # of the GIL, sorts the cases and their loan_ids: the hashing does not add to the sorts.
     with ThreadPoolExecutor(max_workers=1) as pool:
         ids = pool.submit(case_ids, out.get_column("rule"), out.get_column("key"))
         out = (
             out.with_row_index("_case")
             .with_columns(
                 # The same order as list.sort(), which in polars 2.1 takes microseconds per list
-                # of strings in some buffer layouts (1.4 s for the 115,000 cases of 1M loans
-                # read back from Parquet, against 0.04 s this way).
+                # of strings in some buffer layouts (lists read back from Parquet).
                 pl.col("loan_ids").list.eval(pl.element().sort()),
                 pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("_order"),
             )

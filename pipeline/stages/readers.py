@@ -348,9 +348,8 @@ def read_parquet(path: Path) -> Grid:
         # One chunk per column, as the other readers give and as `_row` is: the reader
         # returns one chunk per row group, and the first frame-wide expression over a
         # frame whose columns are chunked unlike each other copies every column into one
-        # chunk (1M loans: the roster's 17 normalised columns, 1.4 s and +0.9 GB in the
-        # context, a copy no longer shared with the raw table). Here it is the text
-        # columns only, once (about 0.4 s), shared by the raw and normalised tables.
+        # chunk, later, in the context, as a copy no longer shared with the raw table.
+        # Here it is the text columns only, once, shared by the raw and normalised tables.
         frame = frame.select(cells).rechunk() if cells else pl.DataFrame()
     except Exception as exc:
         raise InputError(f"Parquet 中有无法作为文本读取的列 a column cannot be read as text: {_one_line(exc)}", path) from None
@@ -359,7 +358,7 @@ def read_parquet(path: Path) -> Grid:
 
 def _dates_as_text(days: pl.Series) -> pl.Series:
     """`days.cast(pl.Utf8)`, the same text: each day of the column's range formatted
-    once and gathered (a roster date column of 5.46M rows: 0.35 s → 0.1 s)."""
+    once and gathered (a province's roster has millions of dates and a few thousand days)."""
     lo, hi = days.min(), days.max()
     if lo is None or (hi - lo).days > 200_000:  # an empty column or a range of centuries
         return days.cast(pl.Utf8)

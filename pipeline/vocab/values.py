@@ -43,7 +43,7 @@ def key(expr: pl.Expr) -> pl.Expr:
 
 
 def id_number(expr: pl.Expr) -> pl.Expr:
-    """An ID as `pipeline.ids.normalised_id` makes it, with digits of other scripts
+    """An ID as `vocab.ids.normalised_id` makes it, with digits of other scripts
     (Arabic-Indic ٠, Devanagari ० …, which NFKC keeps) replaced by U+FFFD: the regex
     `\\d` is Unicode-wide, so ids' checks would take `53312419800101٠016` for a valid ID."""
     return normalised_id(expr).str.replace_all(r"[\d&&[^0-9]]", "\ufffd")

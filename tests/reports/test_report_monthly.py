@@ -1,7 +1,7 @@
 """report.html's month-to-month parts: 月度跟踪 over three recorded runs, 贴息测算, and
 the 状态 column of 问题明细; none of it without the store (--no-db).
 
-Three runs of one small county (章凤镇, 陇把镇), recorded with `pipeline.run.remember`:
+Three runs of one small county (章凤镇, 陇把镇), recorded with `monthly.lifecycle.remember`:
 
     2021-04-30  overdue L1, over_limit L5 (章凤镇), over_limit L3 (陇把镇), duplicate_name L1+L5
     2021-05-31  L5 repaid down to the limit; L3 still over it
