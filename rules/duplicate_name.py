@@ -25,7 +25,7 @@
 import polars as pl
 
 from loan_audit.rules._common import as_cases, evidence, example, make_id
-from loan_audit.rules._identity import name_key, place_key
+from loan_audit.rules._identity.names import name_key, place_key
 
 ID = "duplicate_name"
 TITLE = "贷款户重名"

@@ -29,7 +29,8 @@
 import polars as pl
 
 from loan_audit.rules._common import as_cases, borrower_columns, empty_cases, evidence, example
-from loan_audit.rules._identity import name_key, name_signals
+from loan_audit.rules._identity.names import name_key
+from loan_audit.rules._identity.scoring import name_signals
 
 ID = "name_id_mismatch"
 TITLE = "姓名与身份证号不符"

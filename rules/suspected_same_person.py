@@ -29,7 +29,8 @@
 import polars as pl
 
 from loan_audit.rules._common import as_cases, evidence, example, make_id
-from loan_audit.rules._identity import candidate_pairs, name_signals, people, person_keys
+from loan_audit.rules._identity.blocking import candidate_pairs, people, person_keys
+from loan_audit.rules._identity.scoring import name_signals
 
 ID = "suspected_same_person"
 TITLE = "疑似一人多证"
@@ -63,8 +64,7 @@ def _where(side: str) -> pl.Expr:
 def detect(ctx) -> pl.DataFrame:
     persons = person_keys(ctx)
     pairs = candidate_pairs(persons)
-    # from here on only the persons, namesakes and loans of the IDs paired (a few
-    # thousand of millions)
+    # from here on only the persons, namesakes and loans of the IDs paired (few of all)
     paired_ids = pl.concat([pairs["id_a"], pairs["id_b"]]).unique()
     paired = paired_ids.implode()
     same_name_place = pl.struct(pl.col("place", "name_key").to_physical()).hash()

@@ -5,9 +5,9 @@ import pytest
 
 from loan_audit.pipeline.vocab.values import name
 from loan_audit.rules._common import make_id
-from loan_audit.rules._identity import (
-    candidate_pairs, id_neighbours, name_groups, name_key, name_signals, pinyin_of, place_key,
-)
+from loan_audit.rules._identity.blocking import candidate_pairs, id_neighbours, name_groups, person_keys
+from loan_audit.rules._identity.names import name_key, pinyin_of, place_key, town_key
+from loan_audit.rules._identity.scoring import name_signals
 
 
 def signals(a: str, b: str) -> dict:
@@ -145,7 +145,6 @@ def test_name_groups_hold_every_similar_pair_together():
 def test_person_keys_place_every_row_in_any_roster_order():
     """Places are keyed per run of rows of one village: interleaved villages, a blank
     village and a roster not in village order still get each row's own place."""
-    from loan_audit.rules._identity import person_keys, town_key
     from tests.conftest import run_rows
 
     places = [("章凤镇", "迭撒村委会"), ("陇把镇", "吕良村委会"), ("章凤镇", "迭撒村委会"), ("章凤镇", ""),
