@@ -14,9 +14,10 @@ import openpyxl
 import polars as pl
 import pytest
 
-from loan_audit.pipeline.generate import (
-    RULES, STATUSES, _people, generate, identity_pairs, similar_names,
-)
+from loan_audit.pipeline.generate import generate
+from loan_audit.pipeline.generate.labels import identity_pairs, spec_persons
+from loan_audit.pipeline.generate.names import similar_names
+from loan_audit.pipeline.generate.setting import RULES, STATUSES
 from loan_audit.pipeline.vocab.ids import is_valid, upgrade_15
 
 AS_OF = dt.date(2020, 12, 31)
@@ -129,7 +130,7 @@ def test_no_background_pair_of_people_is_unlabelled(clean):
     and no pair's names are similar under one reading of the SPEC only."""
     roster = pl.read_parquet(clean / "roster.parquet")
     loans = pl.read_parquet(clean / "loans.parquet")
-    people = _people(roster, loans, AS_OF)
+    people = spec_persons(roster, loans, AS_OF)
     pairs = identity_pairs(people, people["id_number"].to_list())
     found = {i for a, b, _ in pairs for i in (a, b)}
     assert found == set(labels(clean).filter(pl.col("rule") == "suspected_same_person")["id_number"])
