@@ -26,8 +26,8 @@ import polars as pl
 from loan_audit.pipeline.stages.context import build_context
 from loan_audit.pipeline.stages.ingest import find_inputs, read_tables
 from loan_audit.pipeline.stages.normalise import normalised
-from loan_audit.pipeline.vocab.policy import load_policy
 from loan_audit.pipeline.stages.validate import validated
+from loan_audit.pipeline.vocab.policy import load_policy
 from loan_audit.rules import BY_ID
 
 RULES = ("name_id_mismatch", "duplicate_name", "suspected_same_person")

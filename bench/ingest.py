@@ -15,14 +15,14 @@ import resource
 import time
 from pathlib import Path
 
+from loan_audit.pipeline.generate import generate
 from loan_audit.pipeline.stages.context import build_context
 from loan_audit.pipeline.stages.detect import cases
-from loan_audit.rules import REGISTRY
-from loan_audit.pipeline.generate import generate
 from loan_audit.pipeline.stages.ingest import find_inputs, read_tables
 from loan_audit.pipeline.stages.normalise import normalised
-from loan_audit.pipeline.vocab.policy import load_policy
 from loan_audit.pipeline.stages.validate import validated
+from loan_audit.pipeline.vocab.policy import load_policy
+from loan_audit.rules import REGISTRY
 
 
 def main() -> None:

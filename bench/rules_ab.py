@@ -59,8 +59,8 @@ def main() -> None:
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2020, 12, 31))
     args = ap.parse_args()
 
-    from loan_audit.pipeline.stages.run import context_files
     from loan_audit.pipeline.stages.ingest import find_inputs
+    from loan_audit.pipeline.stages.run import context_files
     from loan_audit.rules import BY_ID
 
     ids = args.rules.split(",")

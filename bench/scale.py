@@ -70,8 +70,8 @@ def run_audit(folder: Path, out: Path, reports: bool = False, max_cases_html: in
     """The whole audit with a time per stage and per rule; returns timings, peak, loans per rule."""
     from loan_audit.pipeline.stages.ingest import find_inputs, read_tables
     from loan_audit.pipeline.stages.outputs import write_outputs
-    from loan_audit.pipeline.vocab.policy import load_policy
     from loan_audit.pipeline.stages.run import audit
+    from loan_audit.pipeline.vocab.policy import load_policy
     from loan_audit.rules import REGISTRY
 
     rule_times: dict[str, float] = {}

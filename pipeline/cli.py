@@ -190,8 +190,8 @@ def validate(
     quiet: QuietOpt = False,
 ) -> None:
     """校验数据（不写报告）/ Check a data dump for CI: same checks, result on stdout only."""
-    from loan_audit.pipeline.stages.detect import at_or_above
     from loan_audit.pipeline.formats import as_json, as_junit, as_text
+    from loan_audit.pipeline.stages.detect import at_or_above
     from loan_audit.rules import REGISTRY
 
     try:
@@ -265,7 +265,8 @@ def subsidy(
 ) -> None:
     """贴息测算 / Estimate the interest subsidy per disbursement-year cohort and quarter."""
     from loan_audit.pipeline.stages.run import context_files
-    from loan_audit.pipeline.subsidy import format_subsidy, subsidy as estimate
+    from loan_audit.pipeline.subsidy import format_subsidy
+    from loan_audit.pipeline.subsidy import subsidy as estimate
 
     try:
         roster, loans = _inputs(folder, roster, loans)

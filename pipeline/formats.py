@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from xml.etree import ElementTree as ET
 
 import polars as pl
 
 from loan_audit.pipeline.vocab.labels import SEVERITY_RANK
 from loan_audit.rules import Rule
-
-import re
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_LISTED = 50  # cases listed per rule in text and JUnit output; JSON lists them all

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import polars as pl
 
-from loan_audit.pipeline.vocab.errors import InputError
 from loan_audit.pipeline.monthly.lifecycle import trend
-from loan_audit.pipeline.vocab.labels import STATUS_LABELS, UNKNOWN_TOWNSHIP
 from loan_audit.pipeline.subsidy import HEADERS as SUBSIDY_HEADERS
 from loan_audit.pipeline.subsidy import MONEY, QUARTERS, subsidy
+from loan_audit.pipeline.vocab.errors import InputError
+from loan_audit.pipeline.vocab.labels import STATUS_LABELS, UNKNOWN_TOWNSHIP
 from loan_audit.reports import charts
 from loan_audit.reports.privacy import masked_id
 

@@ -17,8 +17,8 @@ from types import ModuleType
 from typing import Callable
 
 from loan_audit.pipeline.vocab.columns import TABLES
-from loan_audit.pipeline.vocab.policy import Policy
 from loan_audit.pipeline.vocab.labels import SEVERITIES
+from loan_audit.pipeline.vocab.policy import Policy
 
 # SPEC §4's ids in its order, then the data-quality findings SPEC §2.3 asks for.
 SPEC_IDS = (

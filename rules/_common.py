@@ -11,7 +11,6 @@ import polars as pl
 
 from loan_audit.pipeline.vocab.ids import check_char
 
-
 CASE_SCHEMA = {
     "rule": pl.Utf8,
     "severity": pl.Utf8,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import polars as pl
 
 
-
 def normalised_words(words: tuple[str, ...] | list[str]) -> list[str]:
     """The policy's words (already NFKC and without white space), blanks dropped, unique."""
     return list(dict.fromkeys(w for w in words if w))

@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from loan_audit.pipeline.vocab.errors import InputError
-from loan_audit.pipeline.vocab import values
 from loan_audit.pipeline.stages.ingest import read_table
 from loan_audit.pipeline.stages.normalise import normalised
+from loan_audit.pipeline.vocab import values
+from loan_audit.pipeline.vocab.errors import InputError
 from loan_audit.rules._common import make_id
 
 ID1 = make_id("19800101", "001")

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-
 from loan_audit.pipeline.vocab.columns import ROW
 from loan_audit.pipeline.vocab.dates import whole_months_between, whole_years_between
 from loan_audit.pipeline.vocab.ids import id_checks

@@ -11,8 +11,8 @@ from __future__ import annotations
 import polars as pl
 
 from loan_audit.pipeline.stages.ingest import RawTable
-from loan_audit.pipeline.vocab.columns import TABLES
 from loan_audit.pipeline.vocab import values
+from loan_audit.pipeline.vocab.columns import TABLES
 from loan_audit.pipeline.vocab.values import PARSED_KINDS, RAW
 
 

@@ -22,7 +22,6 @@ import polars as pl
 from loan_audit.pipeline.vocab.columns import ROW, TABLES, header_key
 from loan_audit.pipeline.vocab.errors import InputError
 
-
 HEADER_SCAN_ROWS = 30
 
 

@@ -16,9 +16,9 @@ from loan_audit.pipeline.stages.detect import cases as detect_cases
 from loan_audit.pipeline.stages.ingest import RawTable, read_tables, table_from_records
 from loan_audit.pipeline.stages.monitoring import monitoring
 from loan_audit.pipeline.stages.normalise import normalised
-from loan_audit.pipeline.vocab.policy import Policy, load_policy
 from loan_audit.pipeline.stages.summary import summary as build_summary
 from loan_audit.pipeline.stages.validate import Validated, validated
+from loan_audit.pipeline.vocab.policy import Policy, load_policy
 from loan_audit.rules import REGISTRY, Rule
 
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import pandera.polars as pa
 import polars as pl
 
-from loan_audit.pipeline.vocab.columns import TABLES
 from loan_audit.pipeline.stages.ingest import RawTable
-from loan_audit.pipeline.vocab.columns import ROW
-from loan_audit.pipeline.vocab.values import RAW
 from loan_audit.pipeline.stages.schemas import SCHEMAS
+from loan_audit.pipeline.vocab.columns import ROW, TABLES
+from loan_audit.pipeline.vocab.values import RAW
 
 # A totals row: a cell that is only 合计/总计/小计/共计 (a colon after it allowed), and
 # no ID number (a person's or a loan's row with 合计 in a remark is still audited).

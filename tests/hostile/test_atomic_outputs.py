@@ -69,6 +69,7 @@ def previous_run(tmp_path):
 def run_second(tmp_path, out, db, *extra):
     args = ["run", second_inputs(tmp_path / "in2"), "--out", out, "--as-of", AS_OF, "--quiet", *extra]
     from hostile_inputs import runner
+
     from loan_audit.pipeline.cli import app
 
     return runner.invoke(app, [str(a) for a in args])

@@ -22,10 +22,10 @@ from hostile_inputs import AS_OF, invoke, validate_json, write_folder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loan_audit.pipeline.stages.run import audit_records
 from loan_audit.pipeline.vocab.columns import TABLES
 from loan_audit.pipeline.vocab.ids import check_char
 from loan_audit.pipeline.vocab.values import key
-from loan_audit.pipeline.stages.run import audit_records
 
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)

@@ -21,9 +21,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from report_sample import sample_result
 
 from loan_audit.reports.render import write_reports
-from report_sample import sample_result
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

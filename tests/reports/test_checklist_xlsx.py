@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from report_sample import AS_OF, EVIL_TOWNSHIP, FULL_IDS, ID_P2, INJECTED_NAME, sample_result
 
 from loan_audit.pipeline.monthly import lifecycle
 from loan_audit.pipeline.monthly.checklist_import import import_checklists
@@ -18,7 +19,6 @@ from loan_audit.reports.model import fix_short
 from loan_audit.reports.privacy import checklist_names, inside, safe_file_stem
 from loan_audit.reports.render import write_reports
 from loan_audit.rules import BY_ID
-from report_sample import AS_OF, EVIL_TOWNSHIP, FULL_IDS, ID_P2, INJECTED_NAME, sample_result
 
 HEADERS = ["序号", "问题类型", "严重程度", "村", "户编号", "姓名", "脱敏身份证号", "借据号", "金额（元）",
            "问题描述", "整改要求", "整改措施", "责任人", "完成时限", "整改情况", "case_id"]

@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
+from report_sample import AS_OF, FULL_IDS, ID_P2, INJECTED_NAME, SCRIPT_NAME, sample_result
 
 from loan_audit.reports.model import fix_short, paragraphs
 from loan_audit.reports.render import write_reports
 from loan_audit.rules import DOC_SECTIONS, REGISTRY
-from report_sample import AS_OF, FULL_IDS, ID_P2, INJECTED_NAME, SCRIPT_NAME, sample_result
 
 SECTIONS = ("一、数据概况", "二、问题汇总", "三、监测指标", "四、问题明细", "五、待核实", "六、数据质量", "七、规则说明")
 

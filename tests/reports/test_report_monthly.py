@@ -20,6 +20,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import test_browser_report as tb
+from test_browser_report import browser  # noqa: F401  (the headless Chromium fixture)
 
 from loan_audit.pipeline.monthly.lifecycle import remember, remembering
 from loan_audit.pipeline.monthly.store import connect, save_replies
@@ -28,8 +30,6 @@ from loan_audit.reports.render import write_reports
 from loan_audit.rules import REGISTRY
 from loan_audit.rules._common import make_id
 from tests.conftest import run_rows
-import test_browser_report as tb
-from test_browser_report import browser  # noqa: F401  (the headless Chromium fixture)
 
 ID2 = make_id("19750505", "013")
 ID3 = make_id("19850312", "017")

@@ -1,9 +1,8 @@
 import json
 
-import polars as pl
 
-from tests.conftest import cases_of
 from loan_audit.rules._common import make_id
+from tests.conftest import cases_of
 
 GOOD = make_id("19800101", "001")
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from loan_audit.pipeline.vocab.policy import load_policy
 from loan_audit.pipeline.stages.run import audit_records
+from loan_audit.pipeline.vocab.policy import load_policy
 from tests.conftest import LOAN, PERSON, cases_of
 
 RULE = "rate_above_base"

@@ -1,6 +1,5 @@
 import json
 
-import polars as pl
 
 from tests.conftest import cases_of, run_rows
 
