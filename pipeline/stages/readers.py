@@ -88,10 +88,10 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str, di
     except UnicodeDecodeError:
         pass
     lines = body.split(b"\n")
-    bad = [i for i, line in enumerate(lines) if not _is_utf8(line)]
-    utf8 = sum(1 for line in lines if not line.isascii() and _is_utf8(line))
+    bad = [i for i, line in enumerate(lines) if not _decodes(line, "utf-8")]
+    utf8 = sum(1 for line in lines if not line.isascii() and _decodes(line, "utf-8"))
     if utf8 >= len(bad):  # mostly UTF-8: the other lines are foreign, not the file
-        foreign = {i: _is_gbk(lines[i]) for i in bad}  # kept readable for the quarantine, never audited
+        foreign = {i: _decodes(lines[i], "gb18030") for i in bad}  # kept readable for the quarantine, never audited
         text = "\n".join(
             line.decode("gb18030", errors="replace") if i in foreign else line.decode("utf-8")
             for i, line in enumerate(lines)
@@ -106,17 +106,9 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str, di
         ) from None
 
 
-def _is_gbk(line: bytes) -> bool:
+def _decodes(line: bytes, encoding: str) -> bool:
     try:
-        line.decode("gb18030")
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def _is_utf8(line: bytes) -> bool:
-    try:
-        line.decode("utf-8")
+        line.decode(encoding)
         return True
     except UnicodeDecodeError:
         return False
