@@ -1,0 +1,81 @@
+"""County-level names of GB/T 2260 (行政区划代码): code → province, prefecture, county.
+
+The data is `divisions.csv` beside this module (code,province,prefecture,county; one
+row per county-level unit; `#` lines at its top name the source and its date). An
+unknown code is shown as the code itself, never an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
+
+CODE = re.compile(r"^\d{6}$")
+
+# Autonomous prefectures as county offices write them: 德宏傣族景颇族自治州 → 德宏州.
+_SHORT_PREFECTURE = re.compile(r"^(.{2}?)(?:[\u4e00-\u9fff]+族)+自治州$")
+
+
+class Division(NamedTuple):
+    code: str
+    province: str
+    prefecture: str
+    county: str
+
+    @property
+    def full_name(self) -> str:
+        """云南省德宏州陇川县: province, prefecture (autonomous ones shortened), county."""
+        return f"{self.province}{short_prefecture(self.prefecture)}{self.county}"
+
+
+def short_prefecture(name: str) -> str:
+    m = _SHORT_PREFECTURE.match(name)
+    return f"{m.group(1)}州" if m else name
+
+
+@cache
+def divisions() -> dict[str, Division]:
+    text = resources.files(__package__).joinpath("divisions.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+    return {r["code"]: Division(r["code"], r["province"], r["prefecture"], r["county"]) for r in rows}
+
+
+@cache
+def _by_name() -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for d in divisions().values():
+        for name in {d.county, d.full_name, f"{d.province}{d.prefecture}{d.county}"}:
+            names.setdefault(name, []).append(d.code)
+    return names
+
+
+def county_label(value: str | None) -> str | None:
+    """A county as reports show it: a known code → its county name (陇川县); anything else as given."""
+    if value is None:
+        return None
+    d = divisions().get(value)
+    return d.county if d else value
+
+
+def county_full_label(value: str | None) -> str | None:
+    """A county with its province and prefecture (云南省德宏州陇川县) where the code is known."""
+    if value is None:
+        return None
+    d = divisions().get(value)
+    return d.full_name if d else value
+
+
+def resolve_county(value: str) -> set[str]:
+    """The county values a user's `--county` names: the value itself, and for a known name
+    its code(s), for a known code its name."""
+    out = {value}
+    d = divisions().get(value)
+    if d:
+        out.add(d.county)
+    out.update(_by_name().get(value, []))
+    for code in _by_name().get(value, []):
+        out.add(divisions()[code].county)
+    return out
