@@ -14,6 +14,7 @@ from loan_audit.pipeline.vocab.ids import check_char
 CASE_SCHEMA = {
     "rule": pl.Utf8,
     "severity": pl.Utf8,
+    "county": pl.Utf8,
     "township": pl.Utf8,
     "village": pl.Utf8,
     "household_id": pl.Utf8,
@@ -34,6 +35,7 @@ def evidence(**fields: pl.Expr) -> pl.Expr:
 def borrower_columns() -> list[pl.Expr]:
     """Where and who, from a loans frame of the context (the roster's place wins)."""
     return [
+        pl.col("borrower_county").alias("county"),
         pl.col("borrower_township").alias("township"),
         pl.col("borrower_village").alias("village"),
         pl.col("member_household_id").alias("household_id"),

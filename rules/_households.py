@@ -28,7 +28,7 @@ def fen(expr: pl.Expr) -> pl.Expr:
 # What the two rules read of a loan: the time line, and the household case's columns.
 SPAN_COLUMNS = (
     "household", "loan_id", "disbursement_date", "interval_end", "amount", "balance", "effective_maturity",
-    "settled_date", "borrower_name", "borrower_id_number", "borrower_township", "borrower_village",
+    "settled_date", "borrower_name", "borrower_id_number", "borrower_county", "borrower_township", "borrower_village",
     "member_household_id", "member_relation",
 )
 
@@ -130,6 +130,7 @@ def overlapping() -> pl.Expr:
 def household_columns() -> list[pl.Expr]:
     """Aggregations (per household) for a household case: where, who, which loans."""
     return [
+        pl.col("borrower_county").drop_nulls().first().alias("county"),
         pl.col("borrower_township").drop_nulls().first().alias("township"),
         pl.col("borrower_village").drop_nulls().first().alias("village"),
         pl.col("member_household_id").drop_nulls().first().alias("household_id"),

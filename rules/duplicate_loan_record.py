@@ -30,7 +30,7 @@ EXAMPLES = {
 }
 
 
-BORROWER = ("borrower_township", "borrower_village", "member_household_id", "borrower_id_number", "borrower_name")
+BORROWER = ("borrower_county", "borrower_township", "borrower_village", "member_household_id", "borrower_id_number", "borrower_name")
 
 
 def detect(ctx) -> pl.DataFrame:

@@ -48,21 +48,26 @@ EXAMPLES = {
 def detect(ctx) -> pl.DataFrame:
     loans = ctx.loans.lazy().filter(pl.col("borrower_id_valid")).select(
         "loan_id", "borrower_id_number", "borrower_name", "household", "member_household_id", "in_roster",
-        "borrower_township", "borrower_village",
+        "borrower_county", "borrower_township", "borrower_village",
     )
     # The keys are worked out once per distinct name / place and joined on as categories
     # (as `person_keys` does): the windows and group_bys below then hash numbers, not text.
     names = ctx.loans.lazy().select("borrower_name").unique().with_columns(
         name_key(pl.col("borrower_name")).cast(pl.Categorical).alias("name_key"))
-    places = ctx.loans.lazy().select("borrower_township", "borrower_village").unique().with_columns(
-        place_key(pl.col("borrower_township"), pl.col("borrower_village")).cast(pl.Categorical).alias("place"))
+    # A place is (county, township, village): `where` groups, `place` (no county) is the
+    # case key's text, which a single-county run keeps as it always was.
+    place = place_key(pl.col("borrower_township"), pl.col("borrower_village"))
+    places = ctx.loans.lazy().select("borrower_county", "borrower_township", "borrower_village").unique().with_columns(
+        place.alias("place"),
+        pl.concat_str(pl.col("borrower_county").fill_null(""), pl.lit("|"), place).cast(pl.Categorical).alias("where"))
     loans = (
         loans.join(names, on="borrower_name", how="left", maintain_order="left")
-        .join(places, on=["borrower_township", "borrower_village"], how="left", nulls_equal=True, maintain_order="left")
-        .filter(pl.col("name_key").is_not_null() & pl.col("place").is_not_null())
+        .join(places, on=["borrower_county", "borrower_township", "borrower_village"], how="left", nulls_equal=True,
+              maintain_order="left")
+        .filter(pl.col("name_key").is_not_null() & pl.col("where").is_not_null())
     )
-    # One number per (place, name_key): hashed and sorted faster than the two categories.
-    same = (pl.col("place").to_physical().cast(pl.UInt64) * (1 << 32) + pl.col("name_key").to_physical()).alias("same")
+    # One number per (where, name_key): hashed and sorted faster than the two categories.
+    same = (pl.col("where").to_physical().cast(pl.UInt64) * (1 << 32) + pl.col("name_key").to_physical()).alias("same")
     # A group of one loan has one ID: the exact distinct-ID count runs on the rest only.
     loans = loans.with_columns(same).filter(pl.len().over("same") > 1).filter(
         pl.col("borrower_id_number").n_unique().over("same") > 1)
@@ -72,7 +77,7 @@ def detect(ctx) -> pl.DataFrame:
         .agg(
             pl.col("loan_id").alias("loan_ids"),
             *(pl.col(c).first() for c in ("place", "name_key", "borrower_name", "household", "member_household_id",
-                                          "in_roster", "borrower_township", "borrower_village")),
+                                          "in_roster", "borrower_county", "borrower_township", "borrower_village")),
         )
         .sort("same", "borrower_id_number")  # far faster than by the ID text alone (polars 2.1)
     )
@@ -81,6 +86,7 @@ def detect(ctx) -> pl.DataFrame:
     groups = per_id.group_by("same").agg(
         pl.col("place").first(),
         pl.col("name_key").first(),
+        pl.col("borrower_county").get(shown).alias("county"),
         pl.col("borrower_township").get(shown).alias("township"),
         pl.col("borrower_village").get(shown).alias("village"),
         pl.col("borrower_name").get(shown).alias("name"),
@@ -99,14 +105,14 @@ def detect(ctx) -> pl.DataFrame:
     )
     return as_cases(
         groups.select(
-            "township", "village", "name", "loan_ids",
+            "county", "township", "village", "name", "loan_ids",
             message.alias("message"),
             evidence(
                 name=pl.col("name"), id_count=pl.col("ids").list.len(), loan_count=pl.col("loan_ids").list.len(),
                 borrowers=pl.col("borrowers"), shared_household=pl.col("shared_household"),
                 check=pl.lit(["身份证号是否本人", "户编号", "借款合同签字人"], dtype=pl.List(pl.Utf8)),
             ).alias("evidence"),
-            pl.concat_str(pl.col("place").cast(pl.Utf8), pl.lit("|"), pl.col("name_key").cast(pl.Utf8)).alias("key"),
+            pl.concat_str("place", pl.lit("|"), pl.col("name_key").cast(pl.Utf8)).alias("key"),
         ),
         ID,
         SEVERITY,

@@ -40,7 +40,9 @@ EXAMPLES = {
     "good": example(loans=[{"usage_mode": "自主发展", "purpose": "养殖肉牛"}]),
 }
 
-CLUSTER = ["borrower_township", "borrower_village", "disbursement_date", "amount", "purpose"]
+# A cluster is within one place: (county, township) may be unknown, the rest may not.
+PLACE = ["borrower_county", "borrower_township"]
+CLUSTER = [*PLACE, "borrower_village", "disbursement_date", "amount", "purpose"]
 
 
 def _loan_errors(ctx, has_mode: bool, has_purpose: bool) -> pl.DataFrame:
@@ -75,7 +77,7 @@ def _clusters(ctx) -> pl.DataFrame:
     groups = (
         ctx.loans.lazy()
         .select(*CLUSTER, "loan_id")
-        .filter(pl.all_horizontal(pl.col(c).is_not_null() for c in CLUSTER[1:]))
+        .filter(pl.all_horizontal(pl.col(c).is_not_null() for c in CLUSTER[len(PLACE):]))
         .filter(pl.len().over(CLUSTER) >= size)
         .sort("loan_id")
         .group_by(CLUSTER, maintain_order=True)
@@ -85,6 +87,7 @@ def _clusters(ctx) -> pl.DataFrame:
     amount = pl.col("amount").round(2).cast(pl.Decimal(18, 2)).cast(pl.Utf8)
     return as_cases(
         groups.select(
+            pl.col("borrower_county").alias("county"),
             pl.col("borrower_township").alias("township"),
             pl.col("borrower_village").alias("village"),
             "loan_ids",

@@ -39,6 +39,7 @@ def detect(ctx) -> pl.DataFrame:
     # The filters by polars' default (streaming) engine: a province's roster comes in
     # many chunks, which it filters in parallel where an eager filter does not.
     loans = ctx.loans.lazy().filter(~pl.col("borrower_id_valid")).collect().select(
+        pl.col("borrower_county").alias("county"),
         pl.col("borrower_township").alias("township"),
         pl.col("borrower_village").alias("village"),
         pl.col("member_household_id").alias("household_id"),
@@ -57,6 +58,7 @@ def detect(ctx) -> pl.DataFrame:
         .filter(~pl.col("id_valid"))
         .collect()
         .select(
+            "county",
             "township",
             "village",
             "household_id",

@@ -57,7 +57,7 @@ def detect(ctx) -> pl.DataFrame:
         .filter(pl.col("borrower_id_valid") & pl.col("in_roster") & pl.col("borrower_name").is_not_null())
         .select(
             "loan_id", "borrower_id_number", "borrower_name", "member_name", "member_household_id",
-            "borrower_township", "borrower_village",
+            "borrower_county", "borrower_township", "borrower_village",
             name_key(pl.col("borrower_name")).alias("name_a"), name_key(pl.col("member_name")).alias("name_b"),
         )
         .filter(pl.col("name_a").is_not_null() & pl.col("name_b").is_not_null() & (pl.col("name_a") != pl.col("name_b")))

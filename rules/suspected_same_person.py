@@ -104,6 +104,7 @@ def detect(ctx) -> pl.DataFrame:
     )
     return as_cases(
         found.select(
+            pl.coalesce("county_a", "county_b").alias("county"),
             pl.coalesce("township_a", "township_b").alias("township"),
             pl.coalesce("village_a", "village_b").alias("village"),
             pl.coalesce("household_id_a", "household_id_b").alias("household_id"),

@@ -33,10 +33,11 @@ EXAMPLES = {
 
 _WHO = {
     "loans": dict(
-        township="borrower_township", village="borrower_village", household_id="member_household_id",
+        county="borrower_county", township="borrower_township", village="borrower_village",
+        household_id="member_household_id",
         id_number="borrower_id_number", name="borrower_name",
     ),
-    "roster": dict(township="township", village="village", household_id="household_id",
+    "roster": dict(county="county", township="township", village="village", household_id="household_id",
                    id_number="id_number", name="name"),
 }
 

@@ -187,8 +187,12 @@ def test_a_process_killed_inside_the_write_leaves_the_store_as_it_was(db):
 def test_a_version_1_store_is_upgraded_and_keeps_its_runs(db):
     conn = store.connect(db, target=1)
     result = month(JAN, "A")
+    v1 = [c for c in store.CASE_COLUMNS if c not in ("county", "loan_ids")]  # run_cases as version 1 had it
+    rows = result.cases.select(pl.lit(JAN).alias("as_of"), pl.int_range(pl.len()).alias("ord"), *v1, pl.struct(v=pl.col("loan_ids")).struct.json_encode().str.slice(5).str.strip_suffix("}").alias("loan_ids")).rows()
     with store.transaction(conn):
-        store._write_run(conn, JAN, result.summary, store._case_rows(result.cases, JAN))
+        conn.execute("INSERT INTO runs VALUES (?, '2021-02-01T00:00:00+00:00', '{}')", (JAN,))
+        names = ", ".join(["as_of", "ord", *v1, "loan_ids"])
+        conn.executemany(f"INSERT INTO run_cases ({names}) VALUES ({', '.join('?' * (len(v1) + 3))})", rows)
     assert store.schema_version(conn) == 1
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'replies'").fetchone() is None
     conn.close()
@@ -196,7 +200,7 @@ def test_a_version_1_store_is_upgraded_and_keeps_its_runs(db):
     feb = lifecycle.record_run(db, month(FEB, "A"))
     assert_frame_equal(life_columns(feb.cases), expected([("A", "open", JAN, 1)]))
     conn = sqlite3.connect(db)
-    assert [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+    assert [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'replies'").fetchone() == ("replies",)
     indexed = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'run_cases'")}
     assert "run_cases_case_id" in indexed

@@ -101,6 +101,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             imported_at  TEXT NOT NULL
         )""",
     ),
+    # 3: the county of each case (a place is county, township, village; blank in stores
+    # written before counties, which were single-county runs).
+    ("ALTER TABLE run_cases ADD COLUMN county TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -22,12 +22,20 @@ loans / loan_records
     member_row           that member's row number in `roster` (0-based; null when none)
     household            member_household_id, else "ID:<borrower id>" (a household of its
                          own), else "LOAN:<loan_id>" when the ID is missing or Excel-damaged
+    borrower_county      the roster's county when in the roster, else the loan's (below)
     borrower_township    the roster's township when in the roster, else the loan's
     borrower_village     likewise
     borrower_id_key      ids.match_key of the borrower ID: the ID as one Int64 (body × 11 +
                          check value), null when not of plain form
 roster
     id_reason, id_valid, birth_date, id_key as above for id_number
+    county               the county as compared (divisions.county_key): the roster's own,
+                         else the GB/T 2260 code its household number starts with
+
+Counties: a place is (county, township, village). When the inputs name one county at
+most (`counties` below), every row is that county (an unknown one stays null): a
+single-county input needs no county column. Several counties: a row whose county is not
+known stays null, a county of its own.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from loan_audit.pipeline.vocab.columns import ROW
+from loan_audit.pipeline.vocab.divisions import county_from_household, county_key
 from loan_audit.pipeline.vocab.dates import whole_months_between, whole_years_between
 from loan_audit.pipeline.vocab.ids import id_checks
 from loan_audit.pipeline.vocab.policy import Policy, base_rate_on
@@ -46,6 +55,7 @@ MEMBER_COLUMNS = {
     "household_id": "member_household_id",
     "name": "member_name",
     "relation": "member_relation",
+    "county": "member_county",
     "township": "member_township",
     "village": "member_village",
     "household_status": "member_household_status",
@@ -68,6 +78,11 @@ class Context:
     loan_records: pl.DataFrame
     roster: pl.DataFrame
     present: dict[str, set[str]]  # table → canonical columns the input files really have
+    counties: tuple[str, ...] = ()  # the distinct known counties, sorted
+
+    @property
+    def multi_county(self) -> bool:
+        return len(self.counties) > 1
 
 
 def _excel_damaged() -> pl.Expr:
@@ -75,6 +90,7 @@ def _excel_damaged() -> pl.Expr:
 
 
 def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.date, present: dict[str, set[str]]) -> Context:
+    tables = _counties(tables)
     roster_ids = id_checks(tables["roster"], "id_number_raw", "id_number", as_of)
     roster = tables["roster"].with_columns(
         roster_ids.get_column("reason").alias("id_reason"),
@@ -92,7 +108,7 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
     # (polars 2.1); streaming then rechunking beats the in-memory engine here.
     derived = (
         loans.hstack([borrower_ids.get_column("reason").alias("borrower_id_reason"), borrower_ids.get_column("birth_date")])
-        .hstack(members.select("member_household_id", "member_township", "member_village").get_columns())
+        .hstack(members.select("member_household_id", "member_county", "member_township", "member_village").get_columns())
         .lazy()
         .with_columns(pl.coalesce("extended_maturity_date", "maturity_date").alias("effective_maturity"))
         .select(
@@ -112,6 +128,10 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
                 pl.when(~_excel_damaged()).then(pl.lit("ID:") + pl.col("borrower_id_number")),
                 pl.lit("LOAN:") + pl.col("loan_id"),
             ).alias("household"),
+            pl.when(pl.col("member_household_id").is_not_null())
+            .then(pl.col("member_county"))
+            .otherwise(pl.col("county"))
+            .alias("borrower_county"),
             pl.when(pl.col("member_household_id").is_not_null())
             .then(pl.col("member_township"))
             .otherwise(pl.col("township"))
@@ -136,7 +156,7 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
         d("term_months"),
         d("age_at_disbursement"),
         *members.get_columns(),
-        *(d(c) for c in ("in_roster", "household", "borrower_township", "borrower_village", "base_rate")),
+        *(d(c) for c in ("in_roster", "household", "borrower_county", "borrower_township", "borrower_village", "base_rate")),
     )
     # Loan records arrive in file order (ingest numbers them, validate filters without
     # reordering) and the columns above keep it: the sort is only for frames built otherwise.
@@ -146,7 +166,25 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
     # hashes the whole row's way through a gather of every column.
     first = _first_of_each(records.get_column("loan_id"))
     loans = records if first.all() else records.filter(first)
-    return Context(as_of, policy, loans, records, roster, present)
+    # The counties are the roster's and the borrowers' (a bank's spelling the roster
+    # overrides is no county of its own). One county: the rows that do not say it are in it.
+    known = pl.concat([roster.get_column("county"), records.get_column("borrower_county")]).drop_nulls().unique().sort()
+    counties = tuple(known.to_list())
+    if len(counties) == 1:
+        only = pl.lit(counties[0])
+        roster = roster.with_columns(pl.col("county").fill_null(only))
+        loans, records = (f.with_columns(pl.col("borrower_county").fill_null(only)) for f in (loans, records))
+    return Context(as_of, policy, loans, records, roster, present, counties)
+
+
+def _counties(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Both tables with `county` as compared: the roster's own where given, else the code
+    its household number starts with; the loans' as the bank wrote it."""
+    roster = tables["roster"].with_columns(
+        pl.coalesce(county_key(pl.col("county")), county_from_household(pl.col("household_id"))).alias("county")
+    )
+    loans = tables["loans"].with_columns(county_key(pl.col("county")).alias("county"))
+    return {**tables, "roster": roster, "loans": loans}
 
 
 def _first_of_each(values: pl.Series) -> pl.Series:

@@ -56,6 +56,10 @@ def cases(ctx: Context, rules: list[Rule]) -> tuple[pl.DataFrame, dict[str, str]
         return pl.DataFrame(schema=CASES_SCHEMA), skipped
     order = {r.id: i for i, r in enumerate(rules)}
     out = pl.concat(frames, how="vertical_relaxed")
+    if ctx.multi_county:
+        # Keys are unique within a county: across counties the county is part of the id.
+        # A single-county input keeps the ids it has always had.
+        out = out.with_columns(pl.concat_str(pl.col("county").fill_null(""), pl.lit("/"), pl.col("key").fill_null("None")).alias("key"))
     # The case ids are hashed in Python by a second thread while polars, which lets go
     # of the GIL, sorts the cases and their loan_ids: the hashing does not add to the sorts.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -68,7 +72,7 @@ def cases(ctx: Context, rules: list[Rule]) -> tuple[pl.DataFrame, dict[str, str]
                 pl.col("loan_ids").list.eval(pl.element().sort()),
                 pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("_order"),
             )
-            .sort("_order", "township", "village", "key", nulls_last=True)
+            .sort("_order", "county", "township", "village", "key", nulls_last=True)
         )
         ids = ids.result().gather(out.get_column("_case"))
     out = out.with_columns(ids)
@@ -77,6 +81,13 @@ def cases(ctx: Context, rules: list[Rule]) -> tuple[pl.DataFrame, dict[str, str]
     if dupes.height:
         raise AssertionError(f"rule produced duplicate case keys: {dupes.select('rule', 'key').head(3).rows()}")
     return out.select(CASES_SCHEMA.keys()), skipped
+
+
+def published(cases: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """The cases as files and stdout show them: `county` only where the input has more
+    than one county (a single-county input keeps SPEC §5's columns; its one county is
+    `ctx.counties`). Reports and the monthly store keep the column either way."""
+    return cases if ctx.multi_county else cases.drop("county", strict=False)
 
 
 def at_or_above(frame: pl.DataFrame, threshold: str) -> int:

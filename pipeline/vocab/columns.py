@@ -23,11 +23,15 @@ class Column:
     label: str  # the Chinese header reports use
 
 
+# A county-level unit (a GB/T 2260 code or its name) as exports head it.
+COUNTY_ALIASES = ("县", "县区", "县(市、区)", "县(市、区、旗)", "县市区", "区县", "所属县", "县级", "县名称")
+
 ROSTER = (
     Column("household_id", "key", True, ("户编号", "户码", "户ID"), "户编号"),
     Column("id_number", "id", True, ("证件号码", "身份证号码", "身份证号", "公民身份号码"), "证件号码"),
     Column("name", "name", True, ("姓名", "人员姓名"), "姓名"),
     Column("relation", "text", False, ("与户主关系",), "与户主关系"),
+    Column("county", "text", False, COUNTY_ALIASES, "县(市、区)"),
     Column("township", "text", True, ("乡镇", "乡(镇)", "乡镇名称"), "乡镇"),
     Column("village", "text", True, ("行政村", "村", "村委会"), "行政村"),
     Column("household_status", "text", True, ("户状态", "贫困户状态", "脱贫状态"), "户状态"),
@@ -47,6 +51,7 @@ LOANS = (
         ("借款人身份证号", "借款人证件号码", "身份证号码", "证件号码"),
         "借款人身份证号",
     ),
+    Column("county", "text", False, COUNTY_ALIASES, "县(市、区)"),
     Column("township", "text", False, ("乡镇",), "乡镇"),
     Column("village", "text", False, ("行政村", "村"), "行政村"),
     Column("amount", "money", True, ("贷款金额", "贷款金额(元)", "发放金额"), "贷款金额"),

@@ -13,6 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
+import polars as pl
+
 CODE = re.compile(r"^\d{6}$")
 
 # Autonomous prefectures as county offices write them: 德宏傣族景颇族自治州 → 德宏州.
@@ -79,3 +81,17 @@ def resolve_county(value: str) -> set[str]:
     for code in _by_name().get(value, []):
         out.add(divisions()[code].county)
     return out
+
+
+def county_key(value: pl.Expr) -> pl.Expr:
+    """A county as compared: a known county name (陇川县, 云南省德宏州陇川县) becomes its code
+    when the name names one county only; codes and unknown names stay as they are."""
+    names = {name: codes[0] for name, codes in _by_name().items() if len(codes) == 1}
+    return value.replace(names)
+
+
+def county_from_household(household_id: pl.Expr) -> pl.Expr:
+    """The county code a household number starts with, where it starts with a known one."""
+    prefix = household_id.str.slice(0, 6)
+    known = pl.Series(list(divisions()), dtype=pl.Utf8)
+    return pl.when(household_id.str.contains(r"^\d{12}") & prefix.is_in(known.implode())).then(prefix)

@@ -6,7 +6,7 @@ import polars as pl
 
 from loan_audit.rules._identity.names import SIMILAR_SHAPES, characters, name_key, place_key, town_key, village_key
 
-DETAILS = ("name", "township", "village", "household_id", "in_roster")
+DETAILS = ("name", "county", "township", "village", "household_id", "in_roster")
 
 
 def _listed(ctx, ids: pl.Series | None, shown: tuple[str, ...]) -> pl.LazyFrame:
@@ -22,8 +22,8 @@ def _listed(ctx, ids: pl.Series | None, shown: tuple[str, ...]) -> pl.LazyFrame:
         pl.col("borrower_id_valid") & ~pl.col("in_roster") & pl.col("borrower_name").is_not_null()
     ).select(
         pl.col("borrower_id_number").alias("id_number"), "birth_date", pl.col("borrower_name").alias("name"),
-        pl.col("borrower_township").alias("township"), pl.col("borrower_village").alias("village"),
-        pl.lit(None, dtype=pl.Utf8).alias("household_id"), pl.lit(False).alias("in_roster"),
+        pl.col("borrower_county").alias("county"), pl.col("borrower_township").alias("township"),
+        pl.col("borrower_village").alias("village"), pl.lit(None, dtype=pl.Utf8).alias("household_id"), pl.lit(False).alias("in_roster"),
         pl.col("borrower_id_key").alias("id_key"),
     ).filter(wanted).select(roster.collect_schema().names())
     return pl.concat([roster, outside], how="vertical_relaxed")
@@ -41,12 +41,13 @@ def people(ctx, ids: pl.Series | None = None) -> pl.DataFrame:
     """The persons of `ids` (every one when None) as a case shows them: one row per (ID,
     name key): id_number, name_key, town, place, birth_date and DETAILS."""
     persons = _listed(ctx, ids, DETAILS)
-    towns = persons.select("township").unique().with_columns(town_key(pl.col("township")).alias("town"))
+    towns = persons.select("county", "township").unique().with_columns(
+        town_key(pl.col("township"), pl.col("county")).alias("town"))
     villages = persons.select("village").unique().with_columns(village_key(pl.col("village")).alias("_village"))
     persons = (
         persons.with_columns(name_key(pl.col("name")).alias("name_key"))
         .filter(pl.col("name_key").is_not_null())
-        .join(towns, on="township", how="left", nulls_equal=True, maintain_order="left")
+        .join(towns, on=["county", "township"], how="left", nulls_equal=True, maintain_order="left")
         .join(villages, on="village", how="left", nulls_equal=True, maintain_order="left")
         .with_columns(pl.concat_str("town", pl.lit("/"), "_village").alias("place"))
         .drop("_village")
@@ -59,28 +60,30 @@ def person_keys(ctx) -> pl.DataFrame:
     """Every person of `people`, keyed for blocking over a province's roster: one row
     per (ID, name key): id_number, id_key, birth_date, and name_key, town and place as
     Categorical. The keys are worked out once per distinct name and per distinct
-    (township, village) and joined on as categories, so that millions of rows carry
+    (county, township, village) and joined on as categories, so that millions of rows carry
     numbers rather than new text: the joins, hashes and sorts of `candidate_pairs` then
     work on the numbers (`to_physical`).
 
     A roster comes village by village: the place keys are joined per run of rows with
-    the same (township, village), found by comparing each row with the one before, and
-    the runs' keys joined to their rows on the run's number instead of on two texts (a
+    the same (county, township, village), found by comparing each row with the one before, and
+    the runs' keys joined to their rows on the run's number instead of on three texts (a
     roster has far fewer runs than rows). A roster in another order has shorter runs, at
     worst one a row, and gets the same keys."""
-    persons = _listed(ctx, None, ("name", "township", "village", "id_key"))
+    persons = _listed(ctx, None, ("name", "county", "township", "village", "id_key"))
     names = persons.select("name").unique().with_columns(name_key(pl.col("name")).cast(pl.Categorical).alias("name_key"))
     starts = (
-        pl.col("township").ne_missing(pl.col("township").shift())
+        pl.col("county").ne_missing(pl.col("county").shift())
+        | pl.col("township").ne_missing(pl.col("township").shift())
         | pl.col("village").ne_missing(pl.col("village").shift())
     ).fill_null(True)
     persons = persons.with_columns((starts.cast(pl.UInt32).cum_sum() - 1).alias("_run"))
-    runs = persons.filter(starts).select("township", "village", pl.int_range(pl.len(), dtype=pl.UInt32).alias("_run"))
-    places = runs.select("township", "village").unique().with_columns(
-        town_key(pl.col("township")).cast(pl.Categorical).alias("town"),
-        place_key(pl.col("township"), pl.col("village")).cast(pl.Categorical).alias("place"),
+    place = ["county", "township", "village"]
+    runs = persons.filter(starts).select(*place, pl.int_range(pl.len(), dtype=pl.UInt32).alias("_run"))
+    places = runs.select(place).unique().with_columns(
+        town_key(pl.col("township"), pl.col("county")).cast(pl.Categorical).alias("town"),
+        place_key(pl.col("township"), pl.col("village"), pl.col("county")).cast(pl.Categorical).alias("place"),
     )
-    run_keys = runs.join(places, on=["township", "village"], how="left", nulls_equal=True).select("_run", "town", "place")
+    run_keys = runs.join(places, on=place, how="left", nulls_equal=True).select("_run", "town", "place")
     persons = (
         persons.join(names, on="name", how="left", maintain_order="left")
         .filter(pl.col("name_key").is_not_null())

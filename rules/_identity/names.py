@@ -25,9 +25,11 @@ def name_key(expr: pl.Expr) -> pl.Expr:
     return pl.when(out == "").then(None).otherwise(out)
 
 
-def town_key(township: pl.Expr) -> pl.Expr:
-    """A township as compared: 章凤镇 and 章凤 are one township."""
-    return township.str.replace(r"(镇|乡)$", "")
+def town_key(township: pl.Expr, county: pl.Expr | None = None) -> pl.Expr:
+    """A township as compared: 章凤镇 and 章凤 are one township; with `county`, the
+    county's 城关镇 is not another county's (null: unknown township)."""
+    town = township.str.replace(r"(镇|乡)$", "")
+    return town if county is None else pl.concat_str(county.fill_null(""), pl.lit("|"), town)
 
 
 def village_key(village: pl.Expr) -> pl.Expr:
@@ -35,9 +37,9 @@ def village_key(village: pl.Expr) -> pl.Expr:
     return village.str.replace(r"(村民委员会|村委会|居民委员会|居委会|社区|村)$", "")
 
 
-def place_key(township: pl.Expr, village: pl.Expr) -> pl.Expr:
-    """Township and village as compared (`town_key` / `village_key`)."""
-    return pl.concat_str(town_key(township), pl.lit("/"), village_key(village))
+def place_key(township: pl.Expr, village: pl.Expr, county: pl.Expr | None = None) -> pl.Expr:
+    """Township and village as compared (`town_key` / `village_key`), within `county` if given."""
+    return pl.concat_str(town_key(township, county), pl.lit("/"), village_key(village))
 
 
 @lru_cache(maxsize=None)
