@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from loan_audit.pipeline.vocab.columns import TABLE_LABELS
+from loan_audit.pipeline.vocab.divisions import county_labels, place_label
 from loan_audit.pipeline.vocab.labels import MONITORING_LABELS, SEVERITIES, SEVERITY_LABELS, UNKNOWN_TOWNSHIP
 from loan_audit.reports.privacy import mask_id, masked_id, masked_text
 from loan_audit.rules import DOC_SECTIONS, REGISTRY, Rule
@@ -45,6 +46,13 @@ def rules_by_id() -> dict[str, Rule]:
 
 
 # --- cases -------------------------------------------------------------------------
+def township_label(ctx) -> pl.Expr:
+    """A case's township as reports name it: its name, `县/乡镇` when there are several counties."""
+    if ctx.multi_county:
+        return place_label(pl.col("county"), pl.col("township"), county_labels(ctx.counties), UNKNOWN_TOWNSHIP)
+    return pl.col("township").fill_null(UNKNOWN_TOWNSHIP)
+
+
 def case_rows(result, mask: bool) -> pl.DataFrame:
     """One row per case, display-ready, errors first (then the detect stage's order).
 
@@ -81,7 +89,7 @@ def case_rows(result, mask: bool) -> pl.DataFrame:
         .with_columns(
             pl.col("severity").replace_strict(SEVERITY_LABELS, default=pl.col("severity")).alias("severity_label"),
             pl.col("severity").replace_strict(rank, default=len(rank), return_dtype=pl.Int32).alias("_rank"),
-            pl.col("township").fill_null(UNKNOWN_TOWNSHIP).alias("township_label"),
+            township_label(result.context).alias("township_label"),
             pl.col("loan_ids").list.join("、").alias("loans_text"),
             pl.col("amounts").fill_null(pl.lit([], dtype=pl.List(pl.Float64))),
             pl.col("fix").fill_null(""),
@@ -375,7 +383,11 @@ class Township:
     name: str | None
     stem: str
     cases: pl.DataFrame
+    folder: str = ""  # several counties: the county's folder inside checklists/
+    place: str | None = None  # several counties: 县/乡镇, as the summary's figures name it
 
     @property
     def label(self) -> str:
+        if self.place is not None:
+            return self.place
         return self.name if self.name is not None else UNKNOWN_TOWNSHIP

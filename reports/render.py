@@ -30,8 +30,9 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from loan_audit.pipeline.vocab.divisions import county_labels
 from loan_audit.pipeline.vocab.files import atomic_path
-from loan_audit.pipeline.vocab.labels import STATUS_LABELS, STATUSES
+from loan_audit.pipeline.vocab.labels import STATUS_LABELS, STATUSES, UNKNOWN_COUNTY
 from loan_audit.reports import charts
 from loan_audit.reports.checklist import CHECKLIST_COLUMNS, NOTE, headers, write_checklist_xlsx
 from loan_audit.reports.model import (
@@ -208,7 +209,11 @@ def report_context(result, cases: pl.DataFrame, mask: bool, max_cases_html: int,
 
 # --- checklists ---------------------------------------------------------------------------
 def townships(result, cases: pl.DataFrame) -> list[Township]:
-    """Every township with cases or monitoring figures; unknown (None) only with cases."""
+    """Every township with cases or monitoring figures; unknown (None) only with cases.
+    Several counties: every (county, township) of the cases and the roster, in a folder
+    per county."""
+    if result.context.multi_county:
+        return _county_townships(result.context, cases)
     with_cases = cases.get_column("township").unique().to_list()
     monitored = [t for t in ((result.summary.get("monitoring") or {}).get("townships") or {}) if t != UNKNOWN_TOWNSHIP]
     names = township_order(set(with_cases) | set(monitored))
@@ -218,6 +223,26 @@ def townships(result, cases: pl.DataFrame) -> list[Township]:
         for key, frame in cases.partition_by("township", as_dict=True, maintain_order=True).items()
     } if cases.height else {}
     return [Township(t, stems[t], parts.get(t, cases.clear())) for t in names]
+
+
+def _county_townships(ctx, cases: pl.DataFrame) -> list[Township]:
+    labels = county_labels(ctx.counties)
+    places = pl.concat([
+        cases.select("county", "township"),
+        ctx.roster.select("county", "township").filter(pl.col("township").is_not_null()),
+    ]).unique()
+    parts = {key: frame for key, frame in cases.partition_by("county", "township", as_dict=True).items()} if cases.height else {}
+    folders = checklist_names([labels.get(c, c) if c is not None else None for c in ctx.counties]
+                              + ([None] if places.get_column("county").has_nulls() else []))
+    out = []
+    for county in [*ctx.counties, *([None] if places.get_column("county").has_nulls() else [])]:
+        name = labels.get(county, county) if county is not None else None
+        towns = township_order(places.filter(pl.col("county").eq_missing(county)).get_column("township").to_list())
+        stems = checklist_names(towns)
+        for town in towns:
+            place = f"{name or UNKNOWN_COUNTY}/{town if town is not None else UNKNOWN_TOWNSHIP}"
+            out.append(Township(town, stems[town], parts.get((county, town), cases.clear()), folders[name], place))
+    return out
 
 
 def checklist_context(town: Township, result, mask: bool, generated: str) -> dict:
@@ -288,7 +313,10 @@ def write_reports(result, out: Path, mask: bool = True, max_cases_html: int = 50
     monitoring = (result.summary.get("monitoring") or {}).get("townships") or {}
     page = env.get_template("checklist.html")
     towns = townships(result, cases)
-    books = [inside(folder, f"{town.stem}.xlsx") for town in towns]
+    places = {town.folder: inside(folder, town.folder) if town.folder else folder for town in towns}
+    for place in places.values():
+        place.mkdir(exist_ok=True)
+    books = [inside(places[town.folder], f"{town.stem}.xlsx") for town in towns]
     workers = WORKBOOK_PROCESSES if cases.height >= processes_from else 0
     with ExitStack() as stack:  # the workbooks renamed into place when all are written, removed when one fails
         tmps = [stack.enter_context(atomic_path(book)) for book in books]
@@ -298,7 +326,7 @@ def write_reports(result, out: Path, mask: bool = True, max_cases_html: int = 50
             jobs = [submit(write_checklist_xlsx, tmp, town.label, town.cases, result.as_of, mask,
                            monitoring.get(town.label), generated) for tmp, town in zip(tmps, towns, strict=True)]
             # the HTML checklists here, while worker processes write the workbooks
-            pages = [_write_text(inside(folder, f"{town.stem}.html"),
+            pages = [_write_text(inside(places[town.folder], f"{town.stem}.html"),
                                  page.render(checklist_context(town, result, mask, generated))) for town in towns]
             for job in jobs:
                 job.result()

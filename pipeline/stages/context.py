@@ -46,8 +46,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from loan_audit.pipeline.vocab.columns import ROW
-from loan_audit.pipeline.vocab.divisions import county_from_household, county_key
 from loan_audit.pipeline.vocab.dates import whole_months_between, whole_years_between
+from loan_audit.pipeline.vocab.divisions import county_from_household, county_key
 from loan_audit.pipeline.vocab.ids import id_checks
 from loan_audit.pipeline.vocab.policy import Policy, base_rate_on
 

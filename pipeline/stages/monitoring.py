@@ -26,7 +26,8 @@ from __future__ import annotations
 import polars as pl
 
 from loan_audit.pipeline.stages.context import Context
-from loan_audit.pipeline.vocab.labels import UNKNOWN_TOWNSHIP
+from loan_audit.pipeline.vocab.divisions import county_labels, place_label
+from loan_audit.pipeline.vocab.labels import UNKNOWN_COUNTY, UNKNOWN_TOWNSHIP
 from loan_audit.rules._households import fen
 from loan_audit.rules.overdue import BUCKET_LABELS, bucket, days_overdue, is_overdue
 
@@ -36,7 +37,8 @@ REMOVED = "已剔除"
 def monitoring(ctx: Context) -> dict:
     households = _households(ctx).lazy()
     loans = ctx.loans.lazy().select(
-        pl.col("borrower_township").fill_null(UNKNOWN_TOWNSHIP).alias("township"),
+        pl.col("borrower_county").alias("county"),
+        _township(ctx, pl.col("borrower_county"), pl.col("borrower_township")),
         "household",
         (pl.col("balance") > 0).fill_null(False).alias("outstanding"),
         is_overdue(ctx.as_of).fill_null(False).alias("overdue"),
@@ -67,14 +69,35 @@ def monitoring(ctx: Context) -> dict:
         .fill_null(0)
         .sort("township")
     )
-    # One collect for both scopes: the loans frame is computed once.
-    county, townships = pl.collect_all([county, townships])
+    counties = (
+        households.group_by("county")
+        .agg(per_household)
+        .join(loans.group_by("county").agg(per_loan), on="county", how="full", coalesce=True, nulls_equal=True)
+        .fill_null(0)
+        .sort("county", nulls_last=True)
+    )
+    # One collect for every scope: the loans frame is computed once.
+    county, townships, counties = pl.collect_all([county, townships, counties])
     line = ctx.policy.overdue_rate_alert
-    return {
+    out = {
         "county": _figures(county.row(0, named=True), line),
         "townships": {row.pop("township"): _figures(row, line) for row in townships.to_dicts()},
         "overdue_rate_alert": line,
     }
+    if ctx.multi_county:  # the scope "county" is then the whole input; each county on its own
+        labels = county_labels(ctx.counties)
+        named = {None: UNKNOWN_COUNTY, **labels}
+        out["counties"] = {named.get(row["county"], row["county"]): row for row in counties.to_dicts()}
+        out["counties"] = {name: _figures({k: v for k, v in row.items() if k != "county"}, line)
+                           for name, row in out["counties"].items()}
+    return out
+
+
+def _township(ctx: Context, county: pl.Expr, township: pl.Expr) -> pl.Expr:
+    """The township as the figures name it: its name, `县/乡镇` when there are several counties."""
+    if ctx.multi_county:
+        return place_label(county, township, county_labels(ctx.counties), UNKNOWN_TOWNSHIP).alias("township")
+    return township.fill_null(UNKNOWN_TOWNSHIP).alias("township")
 
 
 def _households(ctx: Context) -> pl.DataFrame:
@@ -87,6 +110,7 @@ def _households(ctx: Context) -> pl.DataFrame:
     borrowers = ctx.loans.get_column("member_row").drop_nulls()
     roster = ctx.roster.select(
         "household_id",
+        "county",
         "township",
         (pl.col("household_status") == REMOVED).fill_null(False).alias("removed"),
         pl.repeat(False, ctx.roster.height, dtype=pl.Boolean, eager=True).scatter(borrowers, True).alias("borrowed"),
@@ -98,12 +122,13 @@ def _households(ctx: Context) -> pl.DataFrame:
         roster.lazy()
         .group_by("household_id")
         .agg(
+            pl.col("county").first(ignore_nulls=True),
             pl.col("township").first(ignore_nulls=True),
             pl.col("removed").all(),
             pl.col("borrowed").any(),
         )
         .filter(~pl.col("removed"))
-        .select(pl.col("township").fill_null(UNKNOWN_TOWNSHIP), "borrowed")
+        .select("county", _township(ctx, pl.col("county"), pl.col("township")), "borrowed")
         .collect()
     )
 

@@ -8,6 +8,8 @@ import polars as pl
 
 from loan_audit.pipeline.stages.context import Context
 from loan_audit.pipeline.stages.validate import Validated
+from loan_audit.pipeline.vocab.divisions import county_full_label, county_labels, place_label
+from loan_audit.pipeline.vocab.labels import UNKNOWN_COUNTY, UNKNOWN_TOWNSHIP
 from loan_audit.rules import Rule
 
 
@@ -27,13 +29,24 @@ def summary(
     for rule, severity, n in cases.group_by("rule", "severity").len().rows():
         by_rule[rule][severity] += n
         by_rule[rule]["total"] += n
-    townships = {}
-    for town, severity, n in (
-        cases.with_columns(pl.col("township").fill_null("（未知乡镇）")).group_by("township", "severity").len().sort("township").rows()
-    ):
-        entry = townships.setdefault(town, {"error": 0, "warning": 0, "info": 0, "total": 0})
-        entry[severity] += n
-        entry["total"] += n
+    labels = county_labels(ctx.counties)
+    if ctx.multi_county:
+        town = place_label(pl.col("county"), pl.col("township"), labels, UNKNOWN_TOWNSHIP)
+    else:
+        town = pl.col("township").fill_null(UNKNOWN_TOWNSHIP)
+    townships = _by_severity(cases.with_columns(town.alias("township")), "township")
+    found = {
+        "total": cases.height,
+        "by_severity": {s: int(cases.filter(pl.col("severity") == s).height) for s in ("error", "warning", "info")},
+        "by_rule": by_rule,
+        "by_township": townships,
+    }
+    if ctx.multi_county:  # per county: severities and cases per rule
+        county = pl.col("county").replace_strict(labels, default=pl.col("county")).fill_null(UNKNOWN_COUNTY)
+        named = cases.with_columns(county.alias("county"))
+        found["by_county"] = _by_severity(named, "county")
+        for name, rule, n in named.group_by("county", "rule").len().sort("county", "rule").rows():
+            found["by_county"][name].setdefault("by_rule", {})[rule] = n
     reasons = (
         validated.quarantine.explode("reasons").group_by("table", "reasons").len().sort("table", "reasons").rows()
     )
@@ -44,13 +57,19 @@ def summary(
             table: {**inputs[table], **validated.counts[table]} for table in ("roster", "loans")
         },
         "quarantine_reasons": [{"table": t, "reason": r, "rows": n} for t, r, n in reasons],
-        "cases": {
-            "total": cases.height,
-            "by_severity": {s: int(cases.filter(pl.col("severity") == s).height) for s in ("error", "warning", "info")},
-            "by_rule": by_rule,
-            "by_township": townships,
-        },
+        "counties": [{"code": c, "name": labels[c], "full_name": county_full_label(c)} for c in ctx.counties],
+        "cases": found,
         "rules_skipped": skipped,
         "monitoring": monitoring,
         "policy": ctx.policy.as_dict(),
     }
+
+
+def _by_severity(cases: pl.DataFrame, by: str) -> dict[str, dict]:
+    """{value of `by`: {error, warning, info, total}}, sorted by the value."""
+    out: dict[str, dict] = {}
+    for key, severity, n in cases.group_by(by, "severity").len().sort(by).rows():
+        entry = out.setdefault(key, {"error": 0, "warning": 0, "info": 0, "total": 0})
+        entry[severity] += n
+        entry["total"] += n
+    return out

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
 import polars as pl
+
+from loan_audit.pipeline.vocab.labels import UNKNOWN_COUNTY
 
 CODE = re.compile(r"^\d{6}$")
 
@@ -95,3 +98,19 @@ def county_from_household(household_id: pl.Expr) -> pl.Expr:
     prefix = household_id.str.slice(0, 6)
     known = pl.Series(list(divisions()), dtype=pl.Utf8)
     return pl.when(household_id.str.contains(r"^\d{12}") & prefix.is_in(known.implode())).then(prefix)
+
+
+def county_labels(values) -> dict[str, str]:
+    """Each county value → the name reports and folders show: the county's own name
+    (陇川县), its full name where two of the values share that name, the value itself
+    where the code is not known."""
+    short = {v: county_label(v) for v in values}
+    taken = Counter(short.values())
+    return {v: (county_full_label(v) if taken[s] > 1 else s) for v, s in short.items()}
+
+
+def place_label(county: pl.Expr, township: pl.Expr, labels: dict[str, str], unknown: str) -> pl.Expr:
+    """`县/乡镇` as a multi-county run names a township (the unknown one `unknown`)."""
+    return pl.concat_str(
+        county.replace_strict(labels, default=county).fill_null(UNKNOWN_COUNTY), pl.lit("/"), township.fill_null(unknown)
+    )

@@ -7,6 +7,7 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 UNKNOWN_TOWNSHIP = "（未知乡镇）"
+UNKNOWN_COUNTY = "（未知县）"
 # The Chinese headers reports give the figures.
 MONITORING_LABELS = {
     "registered_households": "建档立卡户数",
