@@ -79,13 +79,13 @@ def _progress(quiet: bool):
     return status, (lambda stage: status.update(f"loan-audit: {stage} …"))
 
 
-def _audit(folder, roster, loans, policy, as_of, encoding, quiet):
+def _audit(folder, roster, loans, policy, as_of, encoding, quiet, county=None):
     from loan_audit.pipeline.stages.run import audit_files
 
     roster, loans = _inputs(folder, roster, loans)
     status, progress = _progress(quiet)
     try:
-        return audit_files(roster, loans, policy, _as_of(as_of), encoding, progress)
+        return audit_files(roster, loans, policy, _as_of(as_of), encoding, progress, county)
     finally:
         if status:
             status.stop()
@@ -99,6 +99,9 @@ AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="数据日期 YY
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when cases at or above this severity exist")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="CSV encoding (default: detect UTF-8 / GBK)")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")]
+CountyOpt = Annotated[
+    Optional[str], typer.Option("--county", help="只审计一个县 limit the run to one county (name or GB/T 2260 code)")
+]
 DbOpt = Annotated[
     Optional[Path], typer.Option("--db", help="月度库 SQLite store of runs (default: loan-audit.db beside --out)")
 ]
@@ -121,6 +124,7 @@ def run(
     out: Annotated[Path, typer.Option("--out", help="输出文件夹 output folder")] = Path("out"),
     policy: PolicyOpt = None,
     as_of: AsOfOpt = None,
+    county: CountyOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     encoding: EncodingOpt = None,
     no_mask: Annotated[
@@ -139,7 +143,7 @@ def run(
     from loan_audit.pipeline.stages.outputs import staged, write_outputs
 
     try:
-        result = _audit(folder, roster, loans, policy, as_of, encoding, quiet)
+        result = _audit(folder, roster, loans, policy, as_of, encoding, quiet, county)
         # One publish for everything, and the store's transaction committed only after
         # it: a run that fails or is killed midway leaves the previous outputs and the
         # store as they were.
@@ -185,6 +189,7 @@ def validate(
     format: Annotated[OutFormat, typer.Option("--format", help="stdout format: text, json or junit")] = OutFormat.text,
     policy: PolicyOpt = None,
     as_of: AsOfOpt = None,
+    county: CountyOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     encoding: EncodingOpt = None,
     quiet: QuietOpt = False,
@@ -195,7 +200,7 @@ def validate(
     from loan_audit.rules import REGISTRY
 
     try:
-        result = _audit(folder, roster, loans, policy, as_of, encoding, quiet or format != OutFormat.text)
+        result = _audit(folder, roster, loans, policy, as_of, encoding, quiet or format != OutFormat.text, county)
     except InputError as exc:
         _fail(str(exc))
     if format == OutFormat.json:

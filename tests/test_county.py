@@ -117,3 +117,26 @@ def test_summary_has_figures_per_county(runs):
     assert [c["full_name"] for c in summary["counties"]] == ["云南省德宏州盈江县", "云南省德宏州陇川县"]
     towns = summary["monitoring"]["townships"]
     assert all("/" in t for t in towns) and any(t.startswith("盈江县/") for t in towns)
+
+
+@pytest.mark.parametrize("value", ["盈江县", "533123", "云南省德宏州盈江县"])
+def test_county_option_audits_one_county_as_if_alone(runs, value, tmp_path):
+    both = runs["both"][2].parent / "both"
+    res = runner.invoke(app, ["run", str(both), "--out", str(tmp_path), "--as-of", AS_OF, "--fail-on", "never",
+                              "--county", value, "--no-db"])
+    assert res.exit_code == 0, res.output
+    alone = pl.read_parquet(tmp_path / "cases.parquet")
+    assert _by_loan(alone) == _by_loan(runs["b"][0])
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["county_filter"]["county"] == "533123"
+    for table in ("roster", "loans"):  # every checked row is the county's or counted outside it
+        outside = summary["county_filter"][f"{table}_rows_outside"]
+        assert outside == summary["inputs"][table]["rows_checked"] - runs["b"][1]["inputs"][table]["rows_checked"] > 0
+    assert sorted(p.name for p in (tmp_path / "checklists").iterdir() if p.suffix == ".xlsx")
+
+
+def test_county_option_naming_no_county_of_the_input_is_exit_2(runs, tmp_path):
+    both = runs["both"][2].parent / "both"
+    res = runner.invoke(app, ["validate", str(both), "--as-of", AS_OF, "--county", "瑞丽市"])
+    assert res.exit_code == 2
+    assert "瑞丽市" in res.output and "盈江县" in res.output

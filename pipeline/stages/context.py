@@ -47,7 +47,14 @@ import polars as pl
 
 from loan_audit.pipeline.vocab.columns import ROW
 from loan_audit.pipeline.vocab.dates import whole_months_between, whole_years_between
-from loan_audit.pipeline.vocab.divisions import county_from_household, county_key
+from loan_audit.pipeline.vocab.divisions import (
+    county_from_household,
+    county_full_label,
+    county_key,
+    county_label,
+    resolve_county,
+)
+from loan_audit.pipeline.vocab.errors import InputError
 from loan_audit.pipeline.vocab.ids import id_checks
 from loan_audit.pipeline.vocab.policy import Policy, base_rate_on
 
@@ -238,3 +245,30 @@ def _members(roster: pl.DataFrame, roster_keys: pl.Series, loans: pl.DataFrame, 
         .to_series()
     )
     return roster.select(list(MEMBER_COLUMNS)).gather(at).rename(MEMBER_COLUMNS).with_columns(at.alias("member_row"))
+
+
+def only_county(tables: dict[str, pl.DataFrame], ctx: Context, value: str) -> tuple[dict[str, pl.DataFrame], dict]:
+    """`--county`: the checked tables' rows of the county `value` names (a name or a code):
+    roster rows of the county, loans whose borrower is of it (the roster's county, else the
+    loan's). Also how many rows lie outside. An InputError when the input has no such county."""
+    wanted = resolve_county(value.strip())
+    codes = [c for c in ctx.counties if c in wanted]
+    if not codes:
+        known = "、".join(county_label(c) or c for c in ctx.counties) or "无"
+        raise InputError(f"输入中没有县 {value}（输入中的县：{known}）--county names no county of the input")
+    if len(codes) > 1:
+        several = "、".join(county_full_label(c) or c for c in codes)
+        raise InputError(f"县名 {value} 不唯一：{several}，请用6位区划代码 --county names several counties")
+    roster, loans = tables["roster"], tables["loans"]
+    keep_roster = ctx.roster.get_column("county").is_in(codes)
+    keep_loans = ctx.loan_records.sort(ROW).get_column("borrower_county").is_in(codes)
+    if keep_roster.len() != roster.height or keep_loans.len() != loans.height:
+        raise AssertionError("context rows do not match the checked tables")
+    out = {**tables, "roster": roster.filter(keep_roster), "loans": loans.sort(ROW).filter(keep_loans)}
+    outside = {
+        "county": codes[0],
+        "name": county_full_label(codes[0]),
+        "roster_rows_outside": int((~keep_roster).sum()),
+        "loans_rows_outside": int((~keep_loans).sum()),
+    }
+    return out, outside

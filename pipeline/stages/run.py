@@ -11,7 +11,7 @@ from typing import Callable
 
 import polars as pl
 
-from loan_audit.pipeline.stages.context import Context, build_context
+from loan_audit.pipeline.stages.context import Context, build_context, only_county
 from loan_audit.pipeline.stages.detect import cases as detect_cases
 from loan_audit.pipeline.stages.ingest import RawTable, read_tables, table_from_records
 from loan_audit.pipeline.stages.monitoring import monitoring
@@ -64,6 +64,7 @@ def audit(
     rules: list[Rule] = REGISTRY,
     progress: Callable[[str], None] | None = None,
     timings: dict[str, float] | None = None,
+    county: str | None = None,
 ) -> AuditResult:
     stages = _Stages(progress)
     if timings:
@@ -76,6 +77,10 @@ def audit(
     with stages.stage("context"):
         present = {t: r.present for t, r in raw.items()}
         ctx = build_context(checked.tables, policy, as_of, present)
+        outside = None
+        if county is not None:  # the county's rows, audited as if they were the whole input
+            tables, outside = only_county(checked.tables, ctx, county)
+            ctx = build_context(tables, policy, as_of, present)
     with stages.stage("detect"):
         found, skipped = detect_cases(ctx, rules)
     with stages.stage("summary"):
@@ -84,6 +89,8 @@ def audit(
             for t, r in raw.items()
         }
         summ = build_summary(ctx, checked, found, skipped, rules, inputs, monitoring(ctx))
+        if outside is not None:
+            summ["county_filter"] = outside
     return AuditResult(as_of, policy, raw, checked, ctx, found, skipped, summ, stages.timings)
 
 
@@ -94,13 +101,14 @@ def audit_files(
     as_of: dt.date | None = None,
     encoding: str | None = None,
     progress: Callable[[str], None] | None = None,
+    county: str | None = None,
 ) -> AuditResult:
     policy = load_policy(policy_path)
     day = resolve_as_of(policy, as_of)
     stages = _Stages(progress)
     with stages.stage("ingest"):
         raw = read_tables(roster, loans, encoding)
-    return audit(raw, policy, day, progress=progress, timings=stages.timings)
+    return audit(raw, policy, day, progress=progress, timings=stages.timings, county=county)
 
 
 def context_files(
