@@ -30,7 +30,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from loan_audit.pipeline.vocab.divisions import county_labels
+from loan_audit.pipeline.vocab.divisions import county_full_label, county_labels
 from loan_audit.pipeline.vocab.files import atomic_path
 from loan_audit.pipeline.vocab.labels import STATUS_LABELS, STATUSES, UNKNOWN_COUNTY
 from loan_audit.reports import charts
@@ -176,7 +176,9 @@ def report_context(result, cases: pl.DataFrame, mask: bool, max_cases_html: int,
             {"id": rid, "title": known[rid].title if rid in known else rid, "reason": reason}
             for rid, reason in (summary.get("rules_skipped") or {}).items()
         ],
-        "matrices": matrix(cases, "township_label", known),
+        "matrices": {} if result.context.multi_county else matrix(cases, "township_label", known),
+        **county_views(result, cases, known),
+        "severities": [(s, SEVERITY_LABELS[s]) for s in SEVERITIES],
         "town_chart": charts.stacked_rows(towns, "township", parts),
         "monitoring": mon,
         "bucket_chart": charts.columns(bucket_items, value_key="balance"),
@@ -205,6 +207,32 @@ def report_context(result, cases: pl.DataFrame, mask: bool, max_cases_html: int,
         "script": script,
         "script_hash": script_hash,
     }
+
+
+def county_views(result, cases: pl.DataFrame, known: dict) -> dict:
+    """Several counties: the county table (cases by severity, 发放率, balance, 逾期率 and its
+    alert, one row a county) and one section per county with its rule × township tables,
+    so that no table is wider than a county's townships."""
+    ctx = result.context
+    if not ctx.multi_county:
+        return {"county_table": [], "county_sections": []}
+    labels = county_labels(ctx.counties)
+    found = result.summary["cases"].get("by_county") or {}
+    figures = (result.summary.get("monitoring") or {}).get("counties") or {}
+    codes = [*ctx.counties, *([None] if cases.get_column("county").has_nulls() else [])]
+    table, sections = [], []
+    for code in codes:
+        name = labels.get(code, code) if code is not None else UNKNOWN_COUNTY
+        counts = found.get(name) or {}
+        fig = figures.get(name) or {}
+        table.append({"name": name, "counts": [counts.get(s, 0) for s in SEVERITIES], "total": counts.get("total", 0),
+                      "issuance_rate": fig.get("issuance_rate"), "balance": fig.get("balance"),
+                      "overdue_rate": fig.get("overdue_rate"), "alert": fig.get("alert", False)})
+        own = cases.filter(pl.col("county").eq_missing(code)).with_columns(
+            pl.col("township").fill_null(UNKNOWN_TOWNSHIP).alias("township_label"))
+        sections.append({"name": name, "full_name": county_full_label(code) if code else name,
+                         "matrices": matrix(own, "township_label", known)})
+    return {"county_table": table, "county_sections": sections}
 
 
 # --- checklists ---------------------------------------------------------------------------

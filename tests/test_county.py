@@ -140,3 +140,33 @@ def test_county_option_naming_no_county_of_the_input_is_exit_2(runs, tmp_path):
     res = runner.invoke(app, ["validate", str(both), "--as-of", AS_OF, "--county", "瑞丽市"])
     assert res.exit_code == 2
     assert "瑞丽市" in res.output and "盈江县" in res.output
+
+
+def test_report_opens_on_a_county_table_and_no_table_is_wide(runs):
+    from html.parser import HTMLParser
+
+    class Widths(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.row, self.widest, self.heads = 0, 0, []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.row = 0
+            elif tag in ("td", "th"):
+                self.row += 1
+                self.widest = max(self.widest, self.row)
+            elif tag == "h3":
+                self.heads.append("")
+
+        def handle_data(self, data):
+            if self.heads and self.lasttag == "h3":
+                self.heads[-1] += data
+
+    html = (runs["both"][2] / "report.html").read_text(encoding="utf-8")
+    parsed = Widths()
+    parsed.feed(html)
+    assert parsed.widest <= 30
+    heads = [h.strip() for h in parsed.heads]
+    assert heads.index("各县（市、区）问题数和监测指标") < heads.index("云南省德宏州盈江县") < heads.index("云南省德宏州陇川县")
+    assert "盈江县/章凤镇" not in html.split('id="counties"')[1].split("三、")[0]
