@@ -8,7 +8,6 @@ from xml.etree import ElementTree as ET
 
 import polars as pl
 
-from loan_audit.pipeline.stages.detect import published
 from loan_audit.pipeline.vocab.labels import SEVERITY_RANK
 from loan_audit.rules import Rule
 
@@ -17,7 +16,7 @@ MAX_LISTED = 50  # cases listed per rule in text and JUnit output; JSON lists th
 
 
 def as_json(result, rules: list[Rule]) -> str:
-    cases = published(result.cases, result.context).to_dicts()
+    cases = result.published_cases.to_dicts()
     for case in cases:
         case["evidence"] = json.loads(case["evidence"]) if case["evidence"] else None
     return json.dumps({"summary": result.summary, "cases": cases}, ensure_ascii=False, indent=2, default=str)

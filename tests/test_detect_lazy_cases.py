@@ -7,7 +7,7 @@ import polars as pl
 
 from loan_audit.rules._common import evidence, loan_cases
 
-PLACES = ("borrower_township", "borrower_village", "member_household_id", "borrower_id_number", "borrower_name")
+PLACES = ("borrower_county", "borrower_township", "borrower_village", "member_household_id", "borrower_id_number", "borrower_name")
 
 
 def _chunked_loans(chunks: int = 3, rows: int = 10) -> pl.DataFrame:

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import polars as pl
 
-from loan_audit.pipeline.stages.detect import published
 from loan_audit.pipeline.vocab.errors import InputError
 from loan_audit.pipeline.vocab.files import FILE_MODE
 
@@ -110,7 +109,7 @@ def write_outputs(result, out: Path) -> list[Path]:
     # cases.parquet is written by a second thread while this one writes cases.csv:
     # polars lets go of the GIL while it writes, and the two overlap. zstd at level 1:
     # cases (repetitive JSON and IDs) compress no smaller at the default level 3.
-    cases = published(result.cases, result.context)
+    cases = result.published_cases
     with staged(out) as stage, ThreadPoolExecutor(max_workers=1) as pool:
         parquet = pool.submit(cases.write_parquet, stage / "cases.parquet", compression_level=1)
         with open(stage / "cases.csv", "wb") as fh:

@@ -13,6 +13,7 @@ import polars as pl
 
 from loan_audit.pipeline.stages.context import Context, build_context, only_county
 from loan_audit.pipeline.stages.detect import cases as detect_cases
+from loan_audit.pipeline.stages.detect import published
 from loan_audit.pipeline.stages.ingest import RawTable, read_tables, table_from_records
 from loan_audit.pipeline.stages.monitoring import monitoring
 from loan_audit.pipeline.stages.normalise import normalised
@@ -34,6 +35,11 @@ class AuditResult:
     summary: dict
     timings: dict[str, float] = field(default_factory=dict)
     history: object | None = None  # monthly.lifecycle.HistoryResult once remembered
+
+    @property
+    def published_cases(self) -> pl.DataFrame:
+        """The cases as files and stdout show them (`county` only with several counties)."""
+        return published(self.cases, self.context)
 
 
 def resolve_as_of(policy: Policy, as_of: dt.date | None) -> dt.date:

@@ -24,6 +24,10 @@ CODE = re.compile(r"^\d{6}$")
 _SHORT_PREFECTURE = re.compile(r"^(.{2}?)(?:[\u4e00-\u9fff]+族)+自治州$")
 
 
+# The table's prefecture for counties directly under a municipality or a province: not a name.
+PLACEHOLDER_PREFECTURES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
 class Division(NamedTuple):
     code: str
     province: str
@@ -33,7 +37,8 @@ class Division(NamedTuple):
     @property
     def full_name(self) -> str:
         """云南省德宏州陇川县: province, prefecture (autonomous ones shortened), county."""
-        return f"{self.province}{short_prefecture(self.prefecture)}{self.county}"
+        prefecture = "" if self.prefecture in PLACEHOLDER_PREFECTURES else short_prefecture(self.prefecture)
+        return f"{self.province}{prefecture}{self.county}"
 
 
 def short_prefecture(name: str) -> str:

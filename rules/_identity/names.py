@@ -29,7 +29,9 @@ def town_key(township: pl.Expr, county: pl.Expr | None = None) -> pl.Expr:
     """A township as compared: 章凤镇 and 章凤 are one township; with `county`, the
     county's 城关镇 is not another county's (null: unknown township)."""
     town = township.str.replace(r"(镇|乡)$", "")
-    return town if county is None else pl.concat_str(county.fill_null(""), pl.lit("|"), town)
+    if county is None:
+        return town
+    return pl.when(county.is_null()).then(town).otherwise(pl.concat_str(county, pl.lit("|"), town))
 
 
 def village_key(village: pl.Expr) -> pl.Expr:
