@@ -40,25 +40,25 @@ CASE_ID_COLUMN = "P"
 ID_HEADER = {True: "脱敏身份证号", False: "身份证号"}
 # (header, field, width, kind): kind text | wrap | number | money | reply | date | status | hidden
 CHECKLIST_COLUMNS = (
-    ("序号", "seq", 5, "number"),
-    ("问题类型", "title", 13, "wrap"),
-    ("村", "village", 10, "wrap"),
-    ("姓名", "name", 8, "wrap"),
-    ("身份证号", "id_number", 20, "wrap"),  # header per ID_HEADER
+    ("序号", "seq", 4, "number"),
+    ("问题类型", "title", 10, "wrap"),
+    ("村", "village", 8, "wrap"),
+    ("姓名", "name", 7, "wrap"),
+    ("身份证号", "id_number", 16, "wrap"),  # header per ID_HEADER
     ("借据号", "loans_text", 14, "wrap"),  # one loan a line
-    ("金额（元）", "amounts", 12, "money"),  # one amount a line
-    ("问题描述", "message", 34, "wrap"),
-    ("整改要求", "fix", 28, "wrap"),
-    ("整改措施", "fix_measure", 14, "reply"),
-    ("责任人", "fix_owner", 7, "reply"),
-    ("完成时限", "fix_deadline", 11, "date"),
-    ("整改情况", "fix_status", 9, "status"),
+    ("金额（元）", "amounts", 11, "money"),  # one amount a line
+    ("问题描述", "message", 28, "wrap"),
+    ("整改要求", "fix", 22, "wrap"),
+    ("整改措施", "fix_measure", 11, "reply"),
+    ("责任人", "fix_owner", 6, "reply"),
+    ("完成时限", "fix_deadline", 9, "date"),
+    ("整改情况", "fix_status", 7, "status"),
     # after the paper columns, outside the print area (the import finds them by header)
     ("严重程度", "severity_label", 9, "text"),
     ("户编号", "household_id", 18, "text"),
     ("case_id", "case_id", 18, "hidden"),
 )
-PAPER_COLUMNS = 13  # 序号 … 整改情况: what is printed (about 185 character units: A4 landscape at 100%)
+PAPER_COLUMNS = 13  # 序号 … 整改情况: what is printed (about 150 character units: A4 landscape at 100%, measured through LibreOffice)
 LINE_HEIGHT = 13.5  # points per line of 10 pt text
 assert xlsxwriter.utility.xl_col_to_name(len(CHECKLIST_COLUMNS) - 1) == CASE_ID_COLUMN
 MAX_AUTO_WIDTH = 30
@@ -84,7 +84,7 @@ def money_text(values: list[float]) -> str:
 
 def lines_needed(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column `width` characters wide (CJK characters count 2)."""
-    usable = max(width - 1.5, 1)
+    usable = max(width - 1, 1)  # a 10 pt CJK character is ~1.8 width units: a little room for breaks
     return sum(max(1, -(-display_width(part) // int(usable))) for part in str(text).split("\n"))
 
 
