@@ -147,7 +147,7 @@ def _checklist_sheet(ws, fmt: dict, township: str, cases: pl.DataFrame, as_of: d
     widths = []
     for col, ((_, field, width, kind), name) in enumerate(zip(CHECKLIST_COLUMNS, names, strict=True)):
         widths.append(width)
-        options = {"hidden": True} if kind == "hidden" or col >= PAPER_COLUMNS else {}
+        options = {"hidden": True} if kind == "hidden" else {}
         cell = {"date": fmt["date"], "reply": fmt["reply"], "status": fmt["reply"]}.get(kind)
         ws.set_column(col, col, width, cell, options)
         ws.write_string(HEADER_ROW, col, name, fmt["head_reply"] if kind in ("reply", "date", "status") else fmt["head"])
