@@ -8,7 +8,10 @@ Sheets, in this order (the 整改清单 sheet opens first):
   HEADER_ROW), then one row per case from row 5, then a signature line.
 
 The columns are fixed (CHECKLIST_COLUMNS; the import finds them by their header
-names, so keep the names stable). The township fills the last four visible ones:
+names, so keep the names stable). The first PAPER_COLUMNS (A–M) are the print area,
+sized to fill A4 landscape at 100% with wrapped cells and row heights computed from the
+text (LibreOffice does not fit heights); 严重程度 and 户编号 follow, not printed.
+The township fills the last four printed ones:
 整改措施, 责任人, 完成时限 (a date on or after the data date), 整改情况 (a list:
 已整改 / 整改中 / 无法整改). Column P (CASE_ID_COLUMN) is hidden and holds `case_id`,
 the case's stable id, for the return trip (`monthly.checklist_import`).
@@ -61,7 +64,6 @@ CHECKLIST_COLUMNS = (
 PAPER_COLUMNS = 13  # 序号 … 整改情况: what is printed (about 150 character units: A4 landscape at 100%, measured through LibreOffice)
 LINE_HEIGHT = 13.5  # points per line of 10 pt text
 assert xlsxwriter.utility.xl_col_to_name(len(CHECKLIST_COLUMNS) - 1) == CASE_ID_COLUMN
-MAX_AUTO_WIDTH = 30
 SIGNATURE = "填报人：____________　　审核人：____________　　日期：______年____月____日　　（乡镇盖章）"
 NOTE = (
     "填写说明：请在黄色表头的 整改措施、责任人、完成时限、整改情况 四列填写；"
@@ -144,9 +146,7 @@ def _checklist_sheet(ws, fmt: dict, township: str, cases: pl.DataFrame, as_of: d
     ws.merge_range(2, 0, 2, last_visible, NOTE, fmt["note"])
     ws.set_row(2, 30)
     rows = cases.to_dicts()
-    widths = []
     for col, ((_, field, width, kind), name) in enumerate(zip(CHECKLIST_COLUMNS, names, strict=True)):
-        widths.append(width)
         options = {"hidden": True} if kind == "hidden" else {}
         cell = {"date": fmt["date"], "reply": fmt["reply"], "status": fmt["reply"]}.get(kind)
         ws.set_column(col, col, width, cell, options)
