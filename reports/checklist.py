@@ -8,7 +8,10 @@ Sheets, in this order (the 整改清单 sheet opens first):
   HEADER_ROW), then one row per case from row 5, then a signature line.
 
 The columns are fixed (CHECKLIST_COLUMNS; the import finds them by their header
-names, so keep the names stable). The township fills the last four visible ones:
+names, so keep the names stable). The first PAPER_COLUMNS (A–M) are the print area,
+sized to fill A4 landscape at 100% with wrapped cells and row heights computed from the
+text (LibreOffice does not fit heights); 严重程度 and 户编号 follow, not printed.
+The township fills the last four printed ones:
 整改措施, 责任人, 完成时限 (a date on or after the data date), 整改情况 (a list:
 已整改 / 整改中 / 无法整改). Column P (CASE_ID_COLUMN) is hidden and holds `case_id`,
 the case's stable id, for the return trip (`monthly.checklist_import`).
@@ -40,25 +43,27 @@ CASE_ID_COLUMN = "P"
 ID_HEADER = {True: "脱敏身份证号", False: "身份证号"}
 # (header, field, width, kind): kind text | wrap | number | money | reply | date | status | hidden
 CHECKLIST_COLUMNS = (
-    ("序号", "seq", 6, "number"),
-    ("问题类型", "title", 14, "text"),
+    ("序号", "seq", 4, "number"),
+    ("问题类型", "title", 10, "wrap"),
+    ("村", "village", 8, "wrap"),
+    ("姓名", "name", 7, "wrap"),
+    ("身份证号", "id_number", 16, "wrap"),  # header per ID_HEADER
+    ("借据号", "loans_text", 14, "wrap"),  # one loan a line
+    ("金额（元）", "amounts", 11, "money"),  # one amount a line
+    ("问题描述", "message", 28, "wrap"),
+    ("整改要求", "fix", 22, "wrap"),
+    ("整改措施", "fix_measure", 11, "reply"),
+    ("责任人", "fix_owner", 6, "reply"),
+    ("完成时限", "fix_deadline", 9, "date"),
+    ("整改情况", "fix_status", 7, "status"),
+    # after the paper columns, outside the print area (the import finds them by header)
     ("严重程度", "severity_label", 9, "text"),
-    ("村", "village", 14, "text"),
     ("户编号", "household_id", 18, "text"),
-    ("姓名", "name", 10, "text"),
-    ("身份证号", "id_number", 20, "text"),  # header per ID_HEADER
-    ("借据号", "loans_text", 14, "text"),
-    ("金额（元）", "amounts", 15, "money"),
-    ("问题描述", "message", 44, "wrap"),
-    ("整改要求", "fix", 38, "wrap"),
-    ("整改措施", "fix_measure", 28, "reply"),
-    ("责任人", "fix_owner", 10, "reply"),
-    ("完成时限", "fix_deadline", 12, "date"),
-    ("整改情况", "fix_status", 11, "status"),
     ("case_id", "case_id", 18, "hidden"),
 )
+PAPER_COLUMNS = 13  # 序号 … 整改情况: what is printed (about 150 character units: A4 landscape at 100%, measured through LibreOffice)
+LINE_HEIGHT = 13.5  # points per line of 10 pt text
 assert xlsxwriter.utility.xl_col_to_name(len(CHECKLIST_COLUMNS) - 1) == CASE_ID_COLUMN
-MAX_AUTO_WIDTH = 30
 SIGNATURE = "填报人：____________　　审核人：____________　　日期：______年____月____日　　（乡镇盖章）"
 NOTE = (
     "填写说明：请在黄色表头的 整改措施、责任人、完成时限、整改情况 四列填写；"
@@ -76,7 +81,13 @@ def display_width(text: str) -> int:
 
 
 def money_text(values: list[float]) -> str:
-    return "、".join(f"{v:,.2f}" for v in values)
+    return "\n".join(f"{v:,.2f}" for v in values)
+
+
+def lines_needed(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide (CJK characters count 2)."""
+    usable = max(width - 1, 1)  # a 10 pt CJK character is ~1.8 width units: a little room for breaks
+    return sum(max(1, -(-display_width(part) // int(usable))) for part in str(text).split("\n"))
 
 
 def write_checklist_xlsx(path: Path, township: str, cases: pl.DataFrame, as_of: dt.date, mask: bool,
@@ -125,7 +136,7 @@ def _formats(wb) -> dict:
 
 def _checklist_sheet(ws, fmt: dict, township: str, cases: pl.DataFrame, as_of: dt.date, mask: bool, generated: str) -> None:
     names = headers(mask)
-    last_visible = len(CHECKLIST_COLUMNS) - 2
+    last_visible = PAPER_COLUMNS - 1
     by_sev = {s: cases.filter(pl.col("severity") == s).height for s in SEVERITY_LABELS}
     ws.merge_range(0, 0, 0, last_visible, f"{township}扶贫小额信贷问题整改清单", fmt["title"])
     ws.set_row(0, 28)
@@ -135,12 +146,7 @@ def _checklist_sheet(ws, fmt: dict, township: str, cases: pl.DataFrame, as_of: d
     ws.merge_range(2, 0, 2, last_visible, NOTE, fmt["note"])
     ws.set_row(2, 30)
     rows = cases.to_dicts()
-    widths = []
     for col, ((_, field, width, kind), name) in enumerate(zip(CHECKLIST_COLUMNS, names, strict=True)):
-        if kind == "text":  # fit the content, within bounds
-            seen = [display_width(str(r[field])) for r in rows if r.get(field) is not None]
-            width = min(max([display_width(name) + 2, width if not seen else 0, *(w + 2 for w in seen)]), MAX_AUTO_WIDTH)
-        widths.append(width)
         options = {"hidden": True} if kind == "hidden" else {}
         cell = {"date": fmt["date"], "reply": fmt["reply"], "status": fmt["reply"]}.get(kind)
         ws.set_column(col, col, width, cell, options)
@@ -148,6 +154,11 @@ def _checklist_sheet(ws, fmt: dict, township: str, cases: pl.DataFrame, as_of: d
     ws.set_row(HEADER_ROW, 30)
     r = FIRST_CASE_ROW
     for i, case in enumerate(rows):
+        case = {**case, "loans_text": "\n".join(case.get("loan_ids") or []) or case.get("loans_text")}
+        lines = max(lines_needed(case.get(f) or "", w) if k == "wrap" else 1
+                    for _, f, w, k in CHECKLIST_COLUMNS[:PAPER_COLUMNS])
+        lines = max(lines, len(case.get("amounts") or []))
+        ws.set_row(r, max(lines, 2) * LINE_HEIGHT + 3)  # LibreOffice does not fit heights itself
         for col, (_, field, _, kind) in enumerate(CHECKLIST_COLUMNS):
             value = i + 1 if field == "seq" else case.get(field)
             if kind == "number":
@@ -256,7 +267,17 @@ def _summary_sheet(ws, fmt: dict, township: str, cases: pl.DataFrame, as_of: dt.
                 ws.write_number(r, 1, entry.get("loans") or 0, fmt["cell"])
                 ws.write_number(r, 2, entry.get("balance") or 0, fmt["cell_money"])
                 r += 1
+    ws.set_column(1, 2, max(8, _number_width(monitoring)))  # wide enough that no ### shows
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _number_width(monitoring: dict | None) -> int:
+    """Columns the widest monitoring figure takes as shown (#,##0.00), plus room."""
+    values = [v for v in (monitoring or {}).values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for entry in (monitoring or {}).get("overdue_buckets", {}).values() if monitoring else ():
+        if isinstance(entry, dict):
+            values += [entry.get("balance") or 0, entry.get("loans") or 0]
+    return max((len(f"{v:,.2f}") for v in values), default=0) + 4

@@ -20,8 +20,8 @@ from loan_audit.reports.privacy import checklist_names, inside, safe_file_stem
 from loan_audit.reports.render import write_reports
 from loan_audit.rules import BY_ID
 
-HEADERS = ["序号", "问题类型", "严重程度", "村", "户编号", "姓名", "脱敏身份证号", "借据号", "金额（元）",
-           "问题描述", "整改要求", "整改措施", "责任人", "完成时限", "整改情况", "case_id"]
+HEADERS = ["序号", "问题类型", "村", "姓名", "脱敏身份证号", "借据号", "金额（元）", "问题描述", "整改要求",
+           "整改措施", "责任人", "完成时限", "整改情况", "严重程度", "户编号", "case_id"]
 HEAD = HEADER_ROW + 1  # Excel row of the header
 FIRST = FIRST_CASE_ROW + 1  # Excel row of the first case
 COL = {h: i + 1 for i, h in enumerate(HEADERS)}
@@ -85,17 +85,17 @@ def test_the_checklist_sheet_has_the_fixed_columns_and_the_data_date(out):
 def test_a_group_case_lists_each_loan_amount(out):
     ws = sheet(out, "章凤镇")
     group = next(r for r in case_rows(ws) if r[COL["问题类型"] - 1] == "贷款户重名")
-    assert group[COL["借据号"] - 1] == "L1、L2"
-    assert group[COL["金额（元）"] - 1] == "50,000.00、30,000.00"
+    assert group[COL["借据号"] - 1] == "L1\nL2"
+    assert group[COL["金额（元）"] - 1] == "50,000.00\n30,000.00"
 
 
 def test_status_dropdown_and_deadline_date_validation(out):
     ws = sheet(out, "陇把镇")
     last = FIRST + len(case_rows(ws)) - 1
     by_col = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-    status = by_col[f"O{FIRST}:O{last}"]
+    status = by_col[f"M{FIRST}:M{last}"]
     assert status.type == "list" and status.formula1 == '"已整改,整改中,无法整改"'
-    deadline = by_col[f"N{FIRST}:N{last}"]
+    deadline = by_col[f"L{FIRST}:L{last}"]
     assert deadline.type == "date" and deadline.operator == "greaterThanOrEqual"
 
 
