@@ -87,9 +87,10 @@ def monitoring(ctx: Context) -> dict:
     if ctx.multi_county:  # the scope "county" is then the whole input; each county on its own
         labels = county_labels(ctx.counties)
         named = {None: UNKNOWN_COUNTY, **labels}
-        out["counties"] = {named.get(row["county"], row["county"]): row for row in counties.to_dicts()}
-        out["counties"] = {name: _figures({k: v for k, v in row.items() if k != "county"}, line)
-                           for name, row in out["counties"].items()}
+        out["counties"] = {}
+        for row in counties.to_dicts():
+            code = row.pop("county")
+            out["counties"][named.get(code, code)] = _figures(row, line)
     return out
 
 
