@@ -22,6 +22,7 @@ from loan_audit.pipeline.vocab.divisions import county_labels, place_label
 from loan_audit.pipeline.vocab.labels import MONITORING_LABELS, SEVERITIES, SEVERITY_LABELS, UNKNOWN_TOWNSHIP
 from loan_audit.reports.privacy import mask_id, masked_id, masked_text
 from loan_audit.rules import DOC_SECTIONS, REGISTRY, Rule
+from loan_audit.rules._identity.names import place_key
 
 NO_VILLAGE = "（未填村）"
 VERIFY_RULES = ("duplicate_name",)  # shown apart as 待核实: verification, not accusation
@@ -83,7 +84,8 @@ def case_rows(result, mask: bool) -> pl.DataFrame:
         masked_text(pl.col("message")).alias("message"),
     ]
     out = (
-        cases.with_row_index("_order")
+        _roster_spelling(cases, result.context)
+        .with_row_index("_order")
         .join(amounts, on="case_id", how="left")
         .join(fixes, on="rule", how="left")
         .with_columns(
@@ -93,13 +95,33 @@ def case_rows(result, mask: bool) -> pl.DataFrame:
             pl.col("loan_ids").list.join("、").alias("loans_text"),
             pl.col("amounts").fill_null(pl.lit([], dtype=pl.List(pl.Float64))),
             pl.col("fix").fill_null(""),
-            pl.col("village").fill_null(NO_VILLAGE).alias("village_label"),
+            pl.coalesce("_roster_village", "village", pl.lit(NO_VILLAGE)).alias("village_label"),
             *(private if mask else []),
         )
         .sort("_rank", "_order")
-        .drop("_rank", "_order")
+        .drop("_rank", "_order", "_roster_village")
     )
     return out
+
+
+def _roster_spelling(cases: pl.DataFrame, ctx) -> pl.DataFrame:
+    """The cases with `_roster_village`: the roster's spelling of each case's village (the
+    bank's 迭撒村 is the roster's 迭撒村委会, village_key), so that a township's summary
+    shows one village once; null where the roster has no such village."""
+    keys = [place_key(pl.col("township"), pl.col("village"), pl.col("county")).alias("_place")]
+    spellings = (
+        ctx.roster.select("county", "township", "village")
+        .drop_nulls(["township", "village"])
+        .unique()
+        .sort("village")
+        .select(*keys, pl.col("village").alias("_roster_village"))
+        .unique("_place", keep="first", maintain_order=True)
+    )
+    return (
+        cases.with_columns(*keys)
+        .join(spellings, on="_place", how="left", maintain_order="left")
+        .drop("_place")
+    )
 
 
 def township_order(names) -> list[str | None]:
