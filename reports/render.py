@@ -30,9 +30,9 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from loan_audit.pipeline.vocab.divisions import county_full_label, county_labels
+from loan_audit.pipeline.vocab.divisions import county_full_label, county_labels, county_name
 from loan_audit.pipeline.vocab.files import atomic_path
-from loan_audit.pipeline.vocab.labels import STATUS_LABELS, STATUSES, UNKNOWN_COUNTY
+from loan_audit.pipeline.vocab.labels import STATUS_LABELS, STATUSES
 from loan_audit.reports import charts
 from loan_audit.reports.checklist import CHECKLIST_COLUMNS, NOTE, headers, write_checklist_xlsx
 from loan_audit.reports.model import (
@@ -219,10 +219,9 @@ def county_views(result, cases: pl.DataFrame, known: dict) -> dict:
     labels = county_labels(ctx.counties)
     found = result.summary["cases"].get("by_county") or {}
     figures = (result.summary.get("monitoring") or {}).get("counties") or {}
-    codes = [*ctx.counties, *([None] if cases.get_column("county").has_nulls() else [])]
     table, sections = [], []
-    for code in codes:
-        name = labels.get(code, code) if code is not None else UNKNOWN_COUNTY
+    for code in _with_unknown(ctx.counties, cases.get_column("county")):
+        name = county_name(code, labels)
         counts = found.get(name) or {}
         fig = figures.get(name) or {}
         table.append({"name": name, "counts": [counts.get(s, 0) for s in SEVERITIES], "total": counts.get("total", 0),
@@ -259,18 +258,23 @@ def _county_townships(ctx, cases: pl.DataFrame) -> list[Township]:
         cases.select("county", "township"),
         ctx.roster.select("county", "township").filter(pl.col("township").is_not_null()),
     ]).unique()
-    parts = {key: frame for key, frame in cases.partition_by("county", "township", as_dict=True).items()} if cases.height else {}
-    folders = checklist_names([labels.get(c, c) if c is not None else None for c in ctx.counties]
-                              + ([None] if places.get_column("county").has_nulls() else []))
+    parts = cases.partition_by("county", "township", as_dict=True) if cases.height else {}
+    counties = _with_unknown(ctx.counties, places.get_column("county"))
+    folders = checklist_names([county_name(c, labels) for c in counties])
     out = []
-    for county in [*ctx.counties, *([None] if places.get_column("county").has_nulls() else [])]:
-        name = labels.get(county, county) if county is not None else None
+    for county in counties:
+        name = county_name(county, labels)
         towns = township_order(places.filter(pl.col("county").eq_missing(county)).get_column("township").to_list())
         stems = checklist_names(towns)
         for town in towns:
-            place = f"{name or UNKNOWN_COUNTY}/{town if town is not None else UNKNOWN_TOWNSHIP}"
+            place = f"{name}/{town if town is not None else UNKNOWN_TOWNSHIP}"
             out.append(Township(town, stems[town], parts.get((county, town), cases.clear()), folders[name], place))
     return out
+
+
+def _with_unknown(counties: tuple[str, ...], column: pl.Series) -> list[str | None]:
+    """The input's counties, and None (no county known) where the column has rows without one."""
+    return [*counties, *([None] if column.has_nulls() else [])]
 
 
 def checklist_context(town: Township, result, mask: bool, generated: str) -> dict:

@@ -26,8 +26,8 @@ from __future__ import annotations
 import polars as pl
 
 from loan_audit.pipeline.stages.context import Context
-from loan_audit.pipeline.vocab.divisions import county_labels, place_label
-from loan_audit.pipeline.vocab.labels import UNKNOWN_COUNTY, UNKNOWN_TOWNSHIP
+from loan_audit.pipeline.vocab.divisions import county_labels, county_name, place_label
+from loan_audit.pipeline.vocab.labels import UNKNOWN_TOWNSHIP
 from loan_audit.rules._households import fen
 from loan_audit.rules.overdue import BUCKET_LABELS, bucket, days_overdue, is_overdue
 
@@ -86,11 +86,9 @@ def monitoring(ctx: Context) -> dict:
     }
     if ctx.multi_county:  # the scope "county" is then the whole input; each county on its own
         labels = county_labels(ctx.counties)
-        named = {None: UNKNOWN_COUNTY, **labels}
         out["counties"] = {}
         for row in counties.to_dicts():
-            code = row.pop("county")
-            out["counties"][named.get(code, code)] = _figures(row, line)
+            out["counties"][county_name(row.pop("county"), labels)] = _figures(row, line)
     return out
 
 

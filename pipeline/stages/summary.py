@@ -8,8 +8,8 @@ import polars as pl
 
 from loan_audit.pipeline.stages.context import Context
 from loan_audit.pipeline.stages.validate import Validated
-from loan_audit.pipeline.vocab.divisions import county_full_label, county_labels, place_label
-from loan_audit.pipeline.vocab.labels import UNKNOWN_COUNTY, UNKNOWN_TOWNSHIP
+from loan_audit.pipeline.vocab.divisions import county_full_label, county_labels, county_name_expr, place_label
+from loan_audit.pipeline.vocab.labels import UNKNOWN_TOWNSHIP
 from loan_audit.rules import Rule
 
 
@@ -42,8 +42,7 @@ def summary(
         "by_township": townships,
     }
     if ctx.multi_county:  # per county: severities and cases per rule
-        county = pl.col("county").replace_strict(labels, default=pl.col("county")).fill_null(UNKNOWN_COUNTY)
-        named = cases.with_columns(county.alias("county"))
+        named = cases.with_columns(county_name_expr(pl.col("county"), labels).alias("county"))
         found["by_county"] = _by_severity(named, "county")
         for name, rule, n in named.group_by("county", "rule").len().sort("county", "rule").rows():
             found["by_county"][name].setdefault("by_rule", {})[rule] = n

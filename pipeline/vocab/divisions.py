@@ -114,8 +114,16 @@ def county_labels(values) -> dict[str, str]:
     return {v: (county_full_label(v) if taken[s] > 1 else s) for v, s in short.items()}
 
 
+def county_name(code: str | None, labels: dict[str, str]) -> str:
+    """One county as `county_labels` names it; no county: （未知县）."""
+    return UNKNOWN_COUNTY if code is None else labels.get(code, code)
+
+
+def county_name_expr(county: pl.Expr, labels: dict[str, str]) -> pl.Expr:
+    """`county_name` of a column."""
+    return county.replace_strict(labels, default=county).fill_null(UNKNOWN_COUNTY)
+
+
 def place_label(county: pl.Expr, township: pl.Expr, labels: dict[str, str], unknown: str) -> pl.Expr:
     """`县/乡镇` as a multi-county run names a township (the unknown one `unknown`)."""
-    return pl.concat_str(
-        county.replace_strict(labels, default=county).fill_null(UNKNOWN_COUNTY), pl.lit("/"), township.fill_null(unknown)
-    )
+    return pl.concat_str(county_name_expr(county, labels), pl.lit("/"), township.fill_null(unknown))
