@@ -24,9 +24,10 @@ from pathlib import Path
 
 import polars as pl
 
-from loan_audit.pipeline.monthly.lifecycle import trend
+from loan_audit.pipeline.monthly.lifecycle import PLACE, trend
 from loan_audit.pipeline.subsidy import HEADERS as SUBSIDY_HEADERS
 from loan_audit.pipeline.subsidy import MONEY, QUARTERS, subsidy
+from loan_audit.pipeline.vocab.divisions import county_labels, place_label
 from loan_audit.pipeline.vocab.errors import InputError
 from loan_audit.pipeline.vocab.labels import STATUS_LABELS, UNKNOWN_TOWNSHIP
 from loan_audit.reports import charts
@@ -51,7 +52,8 @@ def status_label() -> pl.Expr:
 
 # --- the trend: committed runs + this run ---------------------------------------------
 BY_RULE = {"as_of": pl.Date, "rule": pl.Utf8, "title": pl.Utf8, "cases": pl.Int64}
-BY_TOWNSHIP = {"as_of": pl.Date, "township": pl.Utf8, **{c: pl.Int64 for c in ("cases", "new", "reopened", "resolved")}}
+BY_TOWNSHIP = {"as_of": pl.Date, "county": pl.Utf8, "township": pl.Utf8,
+               **{c: pl.Int64 for c in ("cases", "new", "reopened", "resolved")}}
 
 
 def _committed(db: Path | None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -73,14 +75,14 @@ def _this_run(hist) -> tuple[pl.DataFrame, pl.DataFrame]:
         as_of, "rule", "title", "cases")
     town = pl.col("township").fill_null(UNKNOWN_TOWNSHIP)
     problems = hist.cases.filter(pl.col("severity") != "info").with_columns(town)
-    present = problems.group_by("township").agg(
+    present = problems.group_by(PLACE).agg(
         pl.len().cast(pl.Int64).alias("cases"),
         *[(pl.col("status") == s).sum().cast(pl.Int64).alias(s) for s in ("new", "reopened")],
     )
     resolved = (hist.resolved.filter(pl.col("severity") != "info").with_columns(town)
-                .group_by("township").agg(pl.len().cast(pl.Int64).alias("resolved")))
-    by_town = present.join(resolved, on="township", how="full", coalesce=True).select(
-        as_of, "township", *[pl.col(c).fill_null(0).cast(pl.Int64) for c in ("cases", "new", "reopened", "resolved")])
+                .group_by(PLACE).agg(pl.len().cast(pl.Int64).alias("resolved")))
+    by_town = present.join(resolved, on=PLACE, how="full", coalesce=True, nulls_equal=True).select(
+        as_of, *PLACE, *[pl.col(c).fill_null(0).cast(pl.Int64) for c in ("cases", "new", "reopened", "resolved")])
     return by_rule, by_town
 
 
@@ -115,8 +117,17 @@ def _rule_chart(runs: list[dt.date], by_rule: pl.DataFrame) -> dict:
 
 
 def _township_rows(runs: list[dt.date], by_town: pl.DataFrame) -> list[dict]:
+    """One row per township; where the runs hold several counties, a township is named
+    `县/乡镇` (城关镇 of two counties are two rows)."""
+    counties = by_town.get_column("county").drop_nulls().unique().to_list()
+    if len(counties) > 1:
+        labels = county_labels(counties)
+        by_town = by_town.with_columns(
+            place_label(pl.col("county"), pl.col("township"), labels, UNKNOWN_TOWNSHIP).alias("township"))
+    # one county (a store from before counties holds it blank): its rows add up by township
+    by_town = by_town.group_by("as_of", "township").agg(pl.col("cases", "new", "reopened", "resolved").sum())
     cells = {(t, d): (c, new, back, gone) for d, t, c, new, back, gone in by_town.rows()}
-    towns = sorted({t for t, _ in cells}, key=lambda t: (t == UNKNOWN_TOWNSHIP, t))
+    towns = sorted({t for t, _ in cells}, key=lambda t: (t.endswith(UNKNOWN_TOWNSHIP), t))
     last = runs[-1]
     rows = []
     for t in towns:

@@ -278,7 +278,32 @@ def test_trend_per_rule_and_township_clearing_progress(db):
                 "reopened": pl.Int64, "resolved": pl.Int64},
         orient="row",
     )
-    assert_frame_equal(got.by_township, want)
+    assert got.by_township.get_column("county").unique().to_list() == ["533124"]
+    assert_frame_equal(got.by_township.drop("county"), want)
+
+
+def two_county_month(as_of: str, *bad: tuple[str, str]):
+    """Loans of 陇川县 (533124) and 盈江县 (533123), all in a township named 章凤镇; the
+    loans `bad` (loan_id, county) carry broken IDs."""
+    rows = [{**TERM, "county": "533124"}] + [
+        {**TERM, "county": county, "loan_id": loan, "borrower_id_number": bad_id(LOANS[loan][0]), "township": "章凤镇"}
+        for loan, county in bad
+    ]
+    return run_rows(loans=rows, as_of=as_of)
+
+
+def test_trend_keeps_same_named_townships_of_two_counties_apart(db):
+    lifecycle.record_run(db, two_county_month(JAN, ("A", "533124"), ("B", "533123")))
+    lifecycle.record_run(db, two_county_month(FEB, ("A", "533124"), ("C", "533123")))
+    got = lifecycle.trend(db).by_township.filter(pl.col("as_of") == D(FEB)).drop("as_of")
+    want = pl.DataFrame(
+        # 盈江县's 章凤镇: B resolved, C new; 陇川县's: A still open
+        [("533123", "章凤镇", 1, 1, 0, 1), ("533124", "章凤镇", 1, 0, 0, 0)],
+        schema={"county": pl.Utf8, "township": pl.Utf8, "cases": pl.Int64, "new": pl.Int64,
+                "reopened": pl.Int64, "resolved": pl.Int64},
+        orient="row",
+    )
+    assert_frame_equal(got, want)
 
 
 def test_history_and_trend_of_an_empty_store(db):

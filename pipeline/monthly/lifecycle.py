@@ -81,10 +81,10 @@ def _members(conn: sqlite3.Connection, runs: pl.DataFrame) -> pl.DataFrame:
     """(run, case) pairs with the lifecycle columns: status, first_seen, gone_next."""
     members = _read(
         conn,
-        "SELECT as_of, case_id, rule, title, severity, township FROM run_cases",
+        "SELECT as_of, case_id, rule, title, severity, county, township FROM run_cases",
         (),
         {"as_of": pl.Utf8, "case_id": pl.Utf8, "rule": pl.Utf8, "title": pl.Utf8,
-                "severity": pl.Utf8, "township": pl.Utf8},
+                "severity": pl.Utf8, "county": pl.Utf8, "township": pl.Utf8},
     ).with_columns(pl.col("as_of").str.to_date())
     last = runs.height - 1
     return (
@@ -205,17 +205,21 @@ def history(db: Path) -> pl.DataFrame:
     )
 
 
+# A township is known by its county too: 城关镇 of two counties are two townships.
+PLACE = ("county", "township")
+
+
 @dataclass
 class Trend:
     """The report's trend section over the last runs (oldest first, zeros filled in)."""
 
     runs: list[dt.date]
     by_rule: pl.DataFrame  # as_of, rule, title, cases
-    by_township: pl.DataFrame  # as_of, township, cases (未清零), new, reopened, resolved
+    by_township: pl.DataFrame  # as_of, county, township, cases (未清零), new, reopened, resolved
 
 
 def trend(db: Path, last: int = 12) -> Trend:
-    """Cases per rule over the last runs, and per township the 清零 progress: its
+    """Cases per rule over the last runs, and per (county, township) the 清零 progress: its
     problems (error and warning cases; info cases such as 到期台账 are a ledger, not a
     problem to clear) still in each run, how many were new, reopened, resolved."""
     with closing(connect(db)) as conn:
@@ -235,25 +239,25 @@ def trend(db: Path, last: int = 12) -> Trend:
     problems = members.filter(pl.col("severity") != "info").with_columns(pl.col("township").fill_null(UNKNOWN_TOWNSHIP))
     present = (
         problems.filter(pl.col("k").is_in(shown_k))
-        .group_by("k", "township")
+        .group_by("k", *PLACE)
         .agg(cases=pl.len(), **{s: (pl.col("status") == s).sum() for s in ("new", "reopened")})
     )
     resolved = (
         problems.filter(pl.col("gone_next"))
         .with_columns(pl.col("k") + 1)
         .filter(pl.col("k").is_in(shown_k))
-        .group_by("k", "township")
+        .group_by("k", *PLACE)
         .agg(resolved=pl.len())
     )
     # every township with a problem in a shown run, or one resolved into it (down to 0)
-    towns = pl.concat([present.select("township"), resolved.select("township")]).unique().sort("township")
+    towns = pl.concat([present.select(PLACE), resolved.select(PLACE)]).unique().sort(PLACE, nulls_last=True)
     counts = ("cases", "new", "reopened", "resolved")
     by_township = (
         grid.join(towns, how="cross")
-        .join(present, on=["k", "township"], how="left")
-        .join(resolved, on=["k", "township"], how="left")
-        .select("as_of", "township", *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
-        .sort("as_of", "township")
+        .join(present, on=["k", *PLACE], how="left", nulls_equal=True)
+        .join(resolved, on=["k", *PLACE], how="left", nulls_equal=True)
+        .select("as_of", *PLACE, *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
+        .sort("as_of", *PLACE, nulls_last=True)
     )
     return Trend(runs.get_column("as_of").to_list(), by_rule, by_township)
 

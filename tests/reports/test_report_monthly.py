@@ -13,6 +13,7 @@ Replies after the first run: L1's overdue 已整改 (it stays: 虚假整改), L3
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from contextlib import closing
@@ -242,3 +243,19 @@ def test_due_ledger_per_township_per_month(tmp_path):
              for t, row in re.findall(r"<tr[^>]*><th>(.*?)</th>(.*?)</tr>", table)}
     assert cells["章凤镇"][2] == "1 笔<br>50,000.00" and cells["陇把镇"][4] == "1 笔<br>20,000.00"
     assert cells["全县合计"][-1] == "2 笔<br>70,000.00"
+
+
+def test_trend_rows_name_townships_by_county_where_the_store_has_several():
+    from loan_audit.reports.monthly import BY_TOWNSHIP, _township_rows
+
+    d1, d2 = dt.date(2021, 1, 31), dt.date(2021, 2, 28)
+    rows = [(d1, "533124", "章凤镇", 2, 2, 0, 0), (d1, "533123", "章凤镇", 1, 1, 0, 0),
+            (d2, "533124", "章凤镇", 1, 0, 0, 1), (d2, "533123", "章凤镇", 0, 0, 0, 1)]
+    by_town = pl.DataFrame(rows, schema=BY_TOWNSHIP, orient="row")
+    runs = sorted(set(by_town.get_column("as_of").to_list()))
+    got = {r["township"]: (r["counts"], r["cleared"]) for r in _township_rows(runs, by_town)}
+    assert got == {"陇川县/章凤镇": ([2, 1], False), "盈江县/章凤镇": ([1, 0], True)}
+    # one county, some rows written before counties (blank): one township, added up
+    single = by_town.filter(pl.col("county") == "533124").vstack(
+        by_town.filter(pl.col("county") == "533123").with_columns(pl.lit(None, pl.Utf8).alias("county")))
+    assert [(r["township"], r["counts"]) for r in _township_rows(runs, single)] == [("章凤镇", [3, 1])]
