@@ -1,7 +1,10 @@
 -- The plain-SQL rules of SPEC §4, as a data engineer would write them in DuckDB over the
 -- province's Parquet files (the clean form: typed columns, canonical names).
--- bench/scale.py substitutes {loans}, {roster}, {as_of}, and fills table base_rates
--- (rate_from DATE, base_rate DOUBLE) and the policy numbers from pipeline.policy.
+-- bench/scale.py substitutes {loans}, {roster}, {as_of}, and fills tables benchmark_rates and
+-- lpr_rates (rate_from DATE, short_rate DOUBLE, long_rate DOUBLE) and the policy numbers from
+-- pipeline.policy. The policy's periods are flattened as the default policy has them: one
+-- amount limit and term (the first period's), 边缘户/监测户 eligible from {monitored_eligible_from},
+-- the LPR from {lpr_from} (a county file with other periods is not what this bench measures).
 -- Result: (rule, loan_id), one row per flagged loan.
 
 CREATE OR REPLACE TEMP MACRO norm_text(s) AS nullif(regexp_replace(s, '\s', '', 'g'), '');
@@ -91,19 +94,29 @@ SELECT 'non_poor_borrower', loan_id FROM facts
 WHERE (id_valid AND NOT in_roster)
    OR (household_status = '已剔除' AND (removed_date IS NULL OR removed_date <= disbursement_date))
    OR registered_date > disbursement_date
-   OR (household_status IN ('边缘户', '监测户') AND disbursement_date < DATE '{monitored_eligible_from}')
+   OR (household_status IN ('边缘户', '监测户', '监测对象', '边缘易致贫户', '突发严重困难户')
+       AND disbursement_date < DATE '{monitored_eligible_from}')
 
 UNION ALL
 SELECT 'term_over_limit', loan_id FROM facts
 WHERE maturity_date > disbursement_date + to_months({max_term_months})
    OR (term_months >= 0 AND extended_maturity_date > maturity_date
        + to_months(CASE WHEN term_months <= {extension_full_term_up_to_months} THEN term_months
-                        ELSE term_months // 2 END))
+                        ELSE term_months // 2 END)
+       AND NOT (maturity_date >= DATE '{covid_deferral_due_from}'
+                AND extended_maturity_date <= DATE '{covid_deferral_until}'))
 
 UNION ALL
-SELECT 'rate_above_base', f.loan_id
-FROM facts f ASOF JOIN base_rates r ON f.disbursement_date >= r.rate_from
-WHERE f.annual_rate > r.base_rate
+SELECT 'rate_above_base', loan_id FROM (
+    SELECT f.loan_id, f.annual_rate, f.disbursement_date >= DATE '{lpr_from}' AS lpr_period,
+           CASE WHEN f.term_months <= 12 THEN b.short_rate ELSE b.long_rate END AS benchmark,
+           CASE WHEN f.term_months <= 12 THEN l.short_rate ELSE l.long_rate END AS lpr
+    FROM facts f
+    ASOF LEFT JOIN benchmark_rates b ON f.disbursement_date >= b.rate_from
+    ASOF LEFT JOIN lpr_rates l ON f.disbursement_date >= l.rate_from
+    WHERE f.term_months IS NOT NULL
+) r
+WHERE annual_rate > CASE WHEN lpr_period AND lpr IS NOT NULL THEN lpr ELSE benchmark END
 
 UNION ALL
 SELECT 'borrower_age', loan_id FROM facts

@@ -148,10 +148,15 @@ def duckdb_sql(folder: Path) -> str:
 
     roster, loans = find_inputs(folder)
     p = load_policy()
+    first = p.periods[0]
     values = dict(
         loans=loans, roster=roster, as_of=AS_OF.isoformat(), due_soon_days=p.due_soon_days,
-        max_amount=p.max_amount, monitored_eligible_from=p.monitored_eligible_from.isoformat(),
-        max_term_months=p.max_term_months, extension_full_term_up_to_months=p.extension_full_term_up_to_months,
+        max_amount=first.max_amount, max_term_months=first.max_term_months,
+        monitored_eligible_from=next(q.start for q in p.periods if q.monitored_eligible).isoformat(),
+        lpr_from=next(q.start for q in p.periods if q.rate_rule == "lpr").isoformat(),
+        covid_deferral_due_from=p.covid_deferral_due_from.isoformat(),
+        covid_deferral_until=p.covid_deferral_until.isoformat(),
+        extension_full_term_up_to_months=p.extension_full_term_up_to_months,
         min_age=p.min_age, max_age=p.max_age,
     )
     sql = SQL_FILE.read_text(encoding="utf-8")
@@ -167,11 +172,12 @@ def run_duckdb(folder: Path) -> dict:
     from loan_audit.pipeline.vocab.policy import load_policy
 
     sql = duckdb_sql(folder)
-    rates = [(r.start, r.rate) for r in load_policy().base_rates]
+    policy = load_policy()
     start = time.perf_counter()
     con = duckdb.connect()
-    con.execute("CREATE TEMP TABLE base_rates (rate_from DATE, base_rate DOUBLE)")
-    con.executemany("INSERT INTO base_rates VALUES (?, ?)", rates)
+    for table, changes in (("benchmark_rates", policy.benchmark_rates), ("lpr_rates", policy.lpr_rates)):
+        con.execute(f"CREATE TEMP TABLE {table} (rate_from DATE, short_rate DOUBLE, long_rate DOUBLE)")
+        con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", [(r.start, r.short, r.long) for r in changes])
     con.execute(sql)
     rows = con.execute("SELECT rule, loan_id FROM found").fetchall()
     wall = time.perf_counter() - start

@@ -215,11 +215,17 @@ def validate(
 @app.command("rules")
 def rules_cmd(
     format: Annotated[RulesFormat, typer.Option("--format", help="text, md or json")] = RulesFormat.text,
+    policy: PolicyOpt = None,
 ) -> None:
-    """列出全部规则 / List the rule registry (ids, 标题, severity, parameters)."""
+    """列出全部规则 / List the rule registry (ids, 标题, severity, parameters, policy periods)."""
     from loan_audit.pipeline.rulesdoc import rules_json, rules_markdown, rules_text
+    from loan_audit.pipeline.vocab.policy import load_policy
 
-    typer.echo({"text": rules_text, "md": rules_markdown, "json": rules_json}[format.value]())
+    try:
+        loaded = load_policy(policy)
+    except InputError as exc:
+        _fail(str(exc))
+    typer.echo({"text": rules_text, "md": rules_markdown, "json": rules_json}[format.value](loaded))
 
 
 @app.command()

@@ -4,14 +4,46 @@ from __future__ import annotations
 
 import json
 
-from loan_audit.pipeline.vocab.policy import load_policy
+from loan_audit.pipeline.vocab.policy import Policy, load_policy
 from loan_audit.rules import DOC_SECTIONS, REGISTRY
 
 SECTION_TITLES = {"## What it flags": "认定标准", "## Why it matters": "政策依据", "## How to fix": "整改要求"}
 
 
-def rule_entries() -> list[dict]:
-    policy = load_policy().as_dict()
+PERIOD_HEADERS = {
+    "from": "放款日期自", "programme": "项目", "max_amount": "单笔上限(元)", "household_max_amount": "户同时存续上限(元)",
+    "max_term_months": "期限上限(月)", "rate": "利率上限", "monitored": "边缘户/监测户", "subsidy": "贴息",
+}
+
+
+def period_rows(policy: Policy) -> list[dict]:
+    """The policy's periods as 规则说明 shows them (Chinese cells, PERIOD_HEADERS' keys)."""
+    rows = []
+    for p in policy.periods:
+        rate = ("不高于放款日前最近公布的LPR（期限12个月以内用1年期，更长用5年期以上）" if p.rate_rule == "lpr"
+                else "不高于放款日适用的贷款基准利率（期限12个月以内用一年以内，更长用一至五年）")
+        monitored = "可贷" if p.monitored_eligible else "不可贷"
+        rate_text = "按利率上限" if p.subsidy_rate == "rate_cap" else f"{p.subsidy_rate:g}%"
+        shares = "、".join(f"{s.from_year}年起{s.share:.0%}" for s in p.subsidy_shares)
+        rows.append({
+            "from": p.start.isoformat(), "programme": p.programme, "max_amount": f"{p.max_amount:,.0f}",
+            "household_max_amount": f"{p.household_max_amount:,.0f}", "max_term_months": str(p.max_term_months),
+            "rate": rate, "monitored": monitored,
+            "subsidy": f"{rate_text}，本金{p.subsidy_max_amount:,.0f}元以内，比例{shares}",
+        })
+    return rows
+
+
+def periods_markdown(policy: Policy) -> str:
+    head = list(PERIOD_HEADERS.values())
+    lines = ["## 政策时期 periods\n", "贷款按放款日期所属时期判断（早于第一个时期的按第一个时期）。\n",
+             "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(r[k] for k in PERIOD_HEADERS) + " |" for r in period_rows(policy)]
+    return "\n".join(lines) + "\n"
+
+
+def rule_entries(policy: Policy | None = None) -> list[dict]:
+    policy = (policy or load_policy()).as_dict()
     return [
         {
             "id": r.id,
@@ -28,17 +60,18 @@ def rule_entries() -> list[dict]:
     ]
 
 
-def rules_text() -> str:
-    return "\n".join(f"{e['id']:<30} {e['severity']:<8} {e['title']}" for e in rule_entries())
+def rules_text(policy: Policy | None = None) -> str:
+    return "\n".join(f"{e['id']:<30} {e['severity']:<8} {e['title']}" for e in rule_entries(policy))
 
 
-def rules_json() -> str:
-    return json.dumps(rule_entries(), ensure_ascii=False, indent=2)
+def rules_json(policy: Policy | None = None) -> str:
+    return json.dumps(rule_entries(policy), ensure_ascii=False, indent=2)
 
 
-def rules_markdown() -> str:
-    parts = ["# loan-audit 规则说明\n"]
-    for e in rule_entries():
+def rules_markdown(policy: Policy | None = None) -> str:
+    policy = policy or load_policy()
+    parts = ["# loan-audit 规则说明\n", periods_markdown(policy)]
+    for e in rule_entries(policy):
         parts.append(f"## `{e['id']}` {e['title']} ({e['severity']})\n\n{e['summary']}\n")
         for key, heading in zip(("what", "why", "fix"), SECTION_TITLES.values(), strict=True):
             parts.append(f"### {heading}\n\n{e[key]}\n")

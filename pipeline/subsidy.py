@@ -3,7 +3,14 @@ and per quarter, as the seed plan budgets it (陇川县2020年方案 §三).
 
 For each loan and each period (a quarter of `year`, or the whole year):
 
-    贴息 = principal × min(annual_rate, policy.subsidy_rate) / 100 × months active / 12
+    贴息 = min(principal, subsidy_max_amount) × min(annual_rate, subsidy rate) / 100
+           × months active / 12 × share
+
+Each loan by the policy period of its disbursement date (rules/policy.toml): the subsidy
+rate is the period's `subsidy_rate` (4.75 to 2021-03-03), or with `"rate_cap"` the loan's
+own rate cap (from 2021-03-04: the LPR by tenor of the contract date); principal above
+the period's `subsidy_max_amount` (50,000) earns nothing (追加贷款); `share` is the period's
+`subsidy_shares` entry for `year` (e.g. 100% to 2023, 70% from 2024 where a county says so).
 
 principal
     `balance` when the loan still has one on the data date; a loan already settled
@@ -76,7 +83,10 @@ def _periods(year: int) -> dict[str, tuple[dt.date, dt.date]]:
 def subsidy(loans: pl.DataFrame, year: int, policy: Policy) -> pl.DataFrame:
     """The `year`'s subsidy per disbursement-year cohort: one row per cohort with a loan
     earning subsidy in the year (cohort, loans, rate_estimated, principal, q1..q4, total)."""
-    cap = policy.subsidy_rate
+    period = pl.col("period")
+    fixed = {i: p.subsidy_rate for i, p in enumerate(policy.periods) if p.subsidy_rate != "rate_cap"}
+    cap = period.replace_strict(fixed, default=pl.col("rate_cap"), return_dtype=pl.Float64)
+    share = period.replace_strict({i: p.share_in(year) for i, p in enumerate(policy.periods)}, return_dtype=pl.Float64)
     end = pl.min_horizontal("interval_end", "effective_maturity")
     principal = (
         pl.when(pl.col("balance") > 0)
@@ -85,7 +95,8 @@ def subsidy(loans: pl.DataFrame, year: int, policy: Policy) -> pl.DataFrame:
         .then(pl.col("amount"))
         .otherwise(0.0)
     )
-    yearly = principal * pl.min_horizontal(pl.col("annual_rate").fill_null(cap), pl.lit(cap)) / 100 / 12
+    subsidised = pl.min_horizontal(principal, policy.by_period("subsidy_max_amount"))
+    yearly = subsidised * pl.min_horizontal(pl.col("annual_rate").fill_null(cap), cap) / 100 / 12 * share
     per_loan = (
         loans.lazy()
         .filter(pl.col("disbursement_date").is_not_null() & end.is_not_null())
@@ -145,6 +156,8 @@ def format_subsidy(frame: pl.DataFrame) -> str:
     out = [title, line(header), "  ".join("-" * w for w in widths), *[line(r) for r in rows]]
     estimated = int(frame.get_column("rate_estimated").sum())
     if estimated:
-        out.append(f"注：{estimated} 笔贷款缺少年利率，按政策贴息利率（subsidy_rate）估算。")
-    out.append("说明：贴息 = 本金 × min(执行利率, 贴息利率) × 当期计息月数 / 12；逾期部分不贴息；各数分别四舍五入到分。")
+        out.append(f"注：{estimated} 笔贷款缺少年利率，按所属政策时期的贴息利率估算。")
+    out.append("说明：贴息 = min(本金, 贴息本金上限) × min(执行利率, 贴息利率) × 当期计息月数 / 12 × 贴息比例；"
+               "贴息利率、上限和比例按放款日所属政策时期（2021年3月4日起为按期限的LPR）；逾期部分不贴息；"
+               "各数分别四舍五入到分。")
     return "\n".join(out)

@@ -196,5 +196,7 @@ def subsidy_view(result) -> dict:
         "rows": rows,
         "total": {"cohort": "合计", **total} if total else None,
         "estimated": int(frame.get_column("rate_estimated").sum()) if frame.height else 0,
-        "rate": result.policy.subsidy_rate,
+        "rates": "；".join(
+            f"{p.label}放款的{'按期限的LPR（1年期以内用1年期，更长用5年期以上）' if p.subsidy_rate == 'rate_cap' else f'{p.subsidy_rate:g}%'}"
+            for p in result.policy.periods),
     }

@@ -30,6 +30,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from loan_audit.pipeline.rulesdoc import PERIOD_HEADERS, period_rows
 from loan_audit.pipeline.vocab.divisions import county_full_label, county_labels, county_name
 from loan_audit.pipeline.vocab.files import atomic_path
 from loan_audit.pipeline.vocab.labels import STATUS_LABELS, STATUSES
@@ -93,6 +94,8 @@ def _fig(value, key: str) -> str:
 
 
 def _param(value) -> str:
+    if isinstance(value, dict):  # a period key: {period start: value}
+        return "；".join(f"{start}起 {_param(v)}" for start, v in value.items())
     if isinstance(value, list):
         if value and isinstance(value[0], dict):
             return "；".join("，".join(f"{k} {v}" for k, v in item.items()) for item in value)
@@ -204,6 +207,8 @@ def report_context(result, cases: pl.DataFrame, mask: bool, max_cases_html: int,
         "quarantine_total": quarantine_total,
         "quarantine_more": quarantine_total - len(quarantine),
         "rules": rule_docs(result),
+        "periods": period_rows(result.policy),
+        "period_headers": PERIOD_HEADERS,
         "script": script,
         "script_hash": script_hash,
     }

@@ -18,7 +18,7 @@ from typing import Callable
 
 from loan_audit.pipeline.vocab.columns import TABLES
 from loan_audit.pipeline.vocab.labels import SEVERITIES
-from loan_audit.pipeline.vocab.policy import Policy
+from loan_audit.pipeline.vocab.policy import PERIOD_KEYS, Policy
 
 # SPEC §4's ids in its order, then the data-quality findings SPEC §2.3 asks for.
 SPEC_IDS = (
@@ -84,7 +84,7 @@ def check_module(module: ModuleType) -> Rule:
     absent = [s for s in DOC_SECTIONS if s not in doc]
     if absent:
         raise RegistryError(f"{name}: docstring lacks {', '.join(absent)}")
-    policy_keys = {f.name for f in fields(Policy)}
+    policy_keys = {f.name for f in fields(Policy)} | set(PERIOD_KEYS)
     unknown = [p for p in module.PARAMS if p not in policy_keys]
     if unknown:
         raise RegistryError(f"{name}: PARAMS not in the policy: {unknown}")

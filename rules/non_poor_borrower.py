@@ -8,7 +8,8 @@
 - 该户已剔除，且剔除日期为空，或在放款日期当天或之前（放款次日才剔除的，
   放款时仍符合条件）；
 - 该户纳入日期（`registered_date`）晚于放款日期；
-- 该户为边缘户或监测户，且放款日期早于 `monitored_eligible_from`（2020-07-01）。
+- 该户为边缘户、监测户或监测对象（边缘易致贫户、突发严重困难户；脱贫不稳定户属脱贫户，始终符合），且放款日期
+  所属政策时期不允许其贷款（`monitored_eligible`：默认 2020-07-01 起允许，银保监发〔2020〕28号）。
 
 已脱贫户仍符合条件（脱贫不脱政策）。人员状态在 NFKC 规范化并去除空白后比较。
 无法识别的日期不作判断。剔除日期和纳入日期的检查需要花名册中的相应列，
@@ -37,7 +38,7 @@ from loan_audit.rules._keywords import day
 ID = "non_poor_borrower"
 TITLE = "非建档立卡户获贷"
 SEVERITY = "error"
-PARAMS = ("monitored_eligible_from",)
+PARAMS = ("monitored_eligible",)
 COLUMNS = {}  # 剔除日期 and 纳入日期 are optional: their checks run when present (see detect)
 EXAMPLES = {
     "bad": example(roster=[{"household_status": "已剔除", "removed_date": "2018-12-31"}]),
@@ -45,7 +46,8 @@ EXAMPLES = {
 }
 
 REMOVED = "已剔除"
-MONITORED = ("边缘户", "监测户")
+# not 脱贫不稳定户: a 脱贫户 under monitoring, a 建档立卡 household (eligible in every period)
+MONITORED = ("边缘户", "监测户", "监测对象", "边缘易致贫户", "突发严重困难户")
 
 
 def _removed_date_missing() -> pl.Expr:
@@ -58,14 +60,15 @@ def detect(ctx) -> pl.DataFrame:
     loans = ctx.loans
     disbursed = pl.col("disbursement_date")
     status = pl.col("member_household_status")
-    eligible_from = ctx.policy.monitored_eligible_from
+    policy = ctx.policy
+    programme = policy.by_period("label")
     checks = {
         "not_in_roster": pl.col("borrower_id_valid") & ~pl.col("in_roster"),
         "removed": (status == REMOVED) & (_removed_date_missing() | (pl.col("member_removed_date") <= disbursed))
         if "removed_date" in present else pl.lit(False),
         "registered_after_disbursement": pl.col("member_registered_date") > disbursed
         if "registered_date" in present else pl.lit(False),
-        "monitored_before_eligible": status.is_in(MONITORED) & (disbursed < pl.lit(eligible_from)),
+        "monitored_before_eligible": status.is_in(MONITORED) & ~policy.by_period("monitored_eligible"),
     }
     texts = {
         "not_in_roster": pl.format("借款人身份证号{}不在建档立卡户花名册中", "borrower_id_number"),
@@ -76,7 +79,7 @@ def detect(ctx) -> pl.DataFrame:
             "纳入日期{}晚于放款日期{}", day("member_registered_date"), day(disbursed)
         ),
         "monitored_before_eligible": pl.format(
-            "{}于{}放款，早于边缘户/监测户可贷日期{}", status, day(disbursed), pl.lit(eligible_from.isoformat())
+            "{}于{}放款，按{}政策，边缘户/监测户不在贷款对象内", status, day(disbursed), programme
         ),
     }
     # The checks' texts and lists only for the few loans any check can flag (a 已剔除
@@ -101,6 +104,6 @@ def detect(ctx) -> pl.DataFrame:
         evidence(
             reasons=pl.col("reasons"), household_status=status, disbursement_date=disbursed,
             removed_date=pl.col("member_removed_date"), registered_date=pl.col("member_registered_date"),
-            monitored_eligible_from=pl.lit(eligible_from),
+            programme=programme, period_from=policy.by_period("start"),
         ),
     )

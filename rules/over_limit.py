@@ -29,6 +29,7 @@
 import polars as pl
 
 from loan_audit.pipeline.vocab.dates import is_active_on
+from loan_audit.pipeline.vocab.policy import period_of
 from loan_audit.rules._common import as_cases, evidence, example, loan_cases
 from loan_audit.rules._households import active_sums, fen, household_columns, household_key, loan_details, spans
 from loan_audit.rules.overdue import yuan
@@ -36,7 +37,7 @@ from loan_audit.rules.overdue import yuan
 ID = "over_limit"
 TITLE = "超额贷款"
 SEVERITY = "error"
-PARAMS = ("max_amount",)
+PARAMS = ("max_amount", "household_max_amount")
 COLUMNS = {}
 EXAMPLES = {
     "bad": example(loans=[
@@ -48,24 +49,31 @@ EXAMPLES = {
 
 
 def detect(ctx) -> pl.DataFrame:
-    limit = ctx.policy.max_amount
+    policy = ctx.policy
     amount = pl.col("amount")
+    limit = policy.by_period("max_amount")
     per_loan = loan_cases(
         ctx.loans.filter(amount > limit),
         ID,
         SEVERITY,
         pl.format(
             "单笔贷款金额{}元，超过{}元上限（超出{}元），请核实借款合同金额，确属超额发放的由承贷银行收回超出部分",
-            yuan(amount), yuan(pl.lit(limit)), yuan(amount - limit),
+            yuan(amount), yuan(limit), yuan(amount - limit),
         ),
-        evidence(amount=amount, max_amount=pl.lit(limit), excess=(amount - limit).round(2)),
+        evidence(amount=amount, max_amount=limit, excess=(amount - limit).round(2),
+                 programme=policy.by_period("label")),
     )
-    return pl.concat([per_loan, _household_cases(ctx, limit)], how="vertical_relaxed")
+    return pl.concat([per_loan, _household_cases(ctx)], how="vertical_relaxed")
 
 
-def _household_cases(ctx, limit: float) -> pl.DataFrame:
+def _household_cases(ctx) -> pl.DataFrame:
+    """Every instant (a loan's start) whose active sum is above the household limit of the
+    period in force on that day (追加贷款 settings raise it), and the loans active then."""
+    policy = ctx.policy
     loans = spans(ctx).filter(pl.col("fen").is_not_null())
-    over = active_sums(loans).filter(pl.col("active_fen") > fen(pl.lit(limit)))
+    sums = active_sums(loans).with_columns(
+        policy.by_period("household_max_amount", period_of(pl.col("day"), policy)).alias("limit"))
+    over = sums.filter(pl.col("active_fen") > fen(pl.col("limit")))
     loans = loans.filter(pl.col("household").is_in(over.get_column("household").implode()))  # the rest: no case
     # A loan is involved when an over-limit instant falls in its interval: the first one
     # on or after its start comes before its end.
@@ -87,6 +95,7 @@ def _household_cases(ctx, limit: float) -> pl.DataFrame:
         .agg(
             pl.col("day").first().alias("peak_date"),
             (pl.col("active_fen").first() / 100).alias("peak_sum"),
+            pl.col("limit").first(),
             pl.col("loan_id").sort().alias("peak_loan_ids"),
         )
     )
@@ -99,15 +108,15 @@ def _household_cases(ctx, limit: float) -> pl.DataFrame:
     message = pl.format(
         "同户贷款同时存续合计超过{}元上限：{}同时存续{}笔（{}），金额合计{}元，超出{}元；涉及贷款共{}笔（{}）。"
         "请核实是否一户多贷、超额发放，督促收回超出部分",
-        yuan(pl.lit(limit)), pl.col("peak_date").dt.to_string("%Y-%m-%d"), pl.col("peak_loan_ids").list.len(),
-        pl.col("peak_loan_ids").list.join("、"), yuan(pl.col("peak_sum")), yuan(pl.col("peak_sum") - limit),
+        yuan(pl.col("limit")), pl.col("peak_date").dt.to_string("%Y-%m-%d"), pl.col("peak_loan_ids").list.len(),
+        pl.col("peak_loan_ids").list.join("、"), yuan(pl.col("peak_sum")), yuan(pl.col("peak_sum") - pl.col("limit")),
         pl.col("loan_ids").list.len(), pl.col("loan_ids").list.join("、"),
     )
     return as_cases(
         found.with_columns(
             message.alias("message"),
             evidence(
-                max_amount=pl.lit(limit),
+                max_amount=pl.col("limit"),
                 peak_sum=pl.col("peak_sum"),
                 peak_date=pl.col("peak_date"),
                 peak_loan_ids=pl.col("peak_loan_ids"),

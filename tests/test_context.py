@@ -56,10 +56,20 @@ def test_term_months_clip_to_month_end():
     assert loans.get_column("term_months").to_list() == [1, 0, 36]
 
 
-def test_base_rate_in_force_on_the_disbursement_date():
-    loans = loans_of(loans=[{"loan_id": "A", "disbursement_date": "2015-10-23"},
-                            {"loan_id": "B", "disbursement_date": "2015-10-24"}])
-    assert loans.get_column("base_rate").to_list() == [5.00, 4.75]
+def test_period_and_rate_cap_in_force_on_the_disbursement_date_for_the_term():
+    loans = loans_of(loans=[
+        {"loan_id": "A", "disbursement_date": "2015-10-23", "maturity_date": "2018-10-23"},
+        {"loan_id": "B", "disbursement_date": "2015-10-24", "maturity_date": "2018-10-24"},
+        {"loan_id": "C", "disbursement_date": "2015-10-24", "maturity_date": "2016-10-24"},
+        {"loan_id": "D", "disbursement_date": "2021-03-04", "maturity_date": "2022-03-04"},
+        {"loan_id": "E", "disbursement_date": "2026-01-01", "maturity_date": "2029-01-01"},
+        {"loan_id": "F", "disbursement_date": "2010-01-04", "maturity_date": "2011-01-04"},
+    ])
+    assert loans.get_column("period").to_list() == [0, 0, 0, 2, 3, 0]
+    assert loans.get_column("rate_cap").to_list() == [5.00, 4.75, 4.35, 3.85, 3.50, None]
+    assert loans.get_column("rate_basis").to_list()[2:5] == ["一年以内（含）贷款基准利率", "1年期LPR", "5年期以上LPR"]
+    assert [d and d.isoformat() for d in loans.get_column("rate_published")] == [
+        "2015-08-26", "2015-10-24", "2015-10-24", "2020-04-20", "2025-05-20", None]
 
 
 def test_ids_not_of_plain_form_still_find_their_first_member():

@@ -12,7 +12,11 @@ loans / loan_records
     effective_maturity   extended_maturity_date, else maturity_date
     interval_end         end of the half-open active interval [disbursement_date, end)
     term_months          original term T: largest m with disbursement + m months <= maturity
-    base_rate            the policy's base rate in force on the disbursement date
+    period               the policy period the disbursement date falls in (an index into
+                         policy.periods; before the first period, the first)
+    rate_cap, rate_basis, rate_published
+                         the rate cap for the period's rate_rule and the original term
+                         (percent), which published rate it is, and the date it took effect
     in_roster            the borrower ID is a roster member's
     member_*             that member's roster row (household_id, name, relation, township,
                          village, household_status, registered_date, removed_date,
@@ -56,7 +60,7 @@ from loan_audit.pipeline.vocab.divisions import (
 )
 from loan_audit.pipeline.vocab.errors import InputError
 from loan_audit.pipeline.vocab.ids import id_checks
-from loan_audit.pipeline.vocab.policy import Policy, base_rate_on
+from loan_audit.pipeline.vocab.policy import Policy, period_of, rate_cap_columns
 
 MEMBER_COLUMNS = {
     "household_id": "member_household_id",
@@ -113,6 +117,8 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
     # all of them into new chunks. They are put in one chunk like the loans' own: the
     # streaming engine's several chunks beside them made a rule's pl.format panic
     # (polars 2.1); streaming then rechunking beats the in-memory engine here.
+    term = whole_months_between(pl.col("disbursement_date"), pl.col("maturity_date"))
+    period = period_of(pl.col("disbursement_date"), policy)
     derived = (
         loans.hstack([borrower_ids.get_column("reason").alias("borrower_id_reason"), borrower_ids.get_column("birth_date")])
         .hstack(members.select("member_household_id", "member_county", "member_township", "member_village").get_columns())
@@ -127,7 +133,7 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
             .then(pl.max_horizontal("effective_maturity", pl.lit(as_of)))
             .otherwise(pl.col("effective_maturity"))
             .alias("interval_end"),
-            whole_months_between(pl.col("disbursement_date"), pl.col("maturity_date")).alias("term_months"),
+            term.alias("term_months"),
             whole_years_between(pl.col("birth_date"), pl.col("disbursement_date")).alias("age_at_disbursement"),
             pl.col("member_household_id").is_not_null().alias("in_roster"),
             pl.coalesce(
@@ -147,7 +153,8 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
             .then(pl.col("member_village"))
             .otherwise(pl.col("village"))
             .alias("borrower_village"),
-            base_rate_on(pl.col("disbursement_date"), policy).alias("base_rate"),
+            period.alias("period"),
+            *rate_cap_columns(pl.col("disbursement_date"), term, period, policy),
         )
         .collect()
         .rechunk()
@@ -163,7 +170,8 @@ def build_context(tables: dict[str, pl.DataFrame], policy: Policy, as_of: dt.dat
         d("term_months"),
         d("age_at_disbursement"),
         *members.get_columns(),
-        *(d(c) for c in ("in_roster", "household", "borrower_county", "borrower_township", "borrower_village", "base_rate")),
+        *(d(c) for c in ("in_roster", "household", "borrower_county", "borrower_township", "borrower_village",
+                         "period", "rate_cap", "rate_basis", "rate_published")),
     )
     # Loan records arrive in file order (ingest numbers them, validate filters without
     # reordering) and the columns above keep it: the sort is only for frames built otherwise.

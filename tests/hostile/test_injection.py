@@ -138,7 +138,16 @@ def test_headers_cannot_take_over_the_pipelines_own_columns(tmp_path):
     ("min_age = true\n", ["min_age"]),
     ("due_soon_days = 1e999\n", ["due_soon_days"]),
     ("non_productive_keywords = [1, 2]\n", ["non_productive_keywords"]),
-    ("base_rates = [{ from = 2015-10-24, rate = 475 }]\n", ["475"]),
+    ("lpr_rates = [{ from = 2019-08-20, one_year = 425, five_year = 4.85 }]\n", ["lpr_rates[0].one_year", "425"]),
+    ("lpr_rates = [{ from = 2019-09-20, one_year = 4.2, five_year = 4.85 },"
+     " { from = 2019-08-20, one_year = 4.25, five_year = 4.85 }]\n", ["lpr_rates", "order"]),
+    ('[[periods]]\nfrom = 2021-03-04\nrate_rule = "LPR+50bp"\n', ["rate_rule", "LPR+50bp"]),
+    ("[[periods]]\nfrom = 2021-03-04\nmax_amount = 50000\n[[periods]]\nfrom = 2020-01-01\nmax_amount = 60000\n",
+     ["periods[1].from", "2020-01-01", "not after"]),
+    ("[[periods]]\nfrom = 2021-03-04\nmax_amount = 50000\n[[periods]]\nfrom = 2021-03-04\nmax_amount = 60000\n",
+     ["periods[1].from", "overlaps"]),
+    ("[[periods]]\nfrom = 2021-03-04\nmax_amont = 50000\n", ["periods[0].max_amont"]),
+    ("[[periods]]\nmax_amount = 50000\n", ["periods[0].from"]),
 ])
 def test_bad_policy_is_exit_2_one_line(tmp_path, text, needles):
     folder = write_folder(tmp_path / "in")

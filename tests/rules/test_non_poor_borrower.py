@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 
 from loan_audit.pipeline.stages.run import audit_records
+from loan_audit.pipeline.vocab.policy import load_policy
 from tests.conftest import LOAN, PERSON, cases_of, make_id
 
 RULE = "non_poor_borrower"  # the default loan is disbursed on 2019-03-05
@@ -28,7 +29,8 @@ def test_removed_household_without_a_removed_date_is_flagged_and_says_so():
     assert "未登记剔除日期" in cases.get_column("message").item()
     assert json.loads(cases.get_column("evidence").item()) == {
         "reasons": ["removed"], "household_status": "已剔除", "disbursement_date": "2019-03-05",
-        "removed_date": None, "registered_date": "2014-10-01", "monitored_eligible_from": "2020-07-01",
+        "removed_date": None, "registered_date": "2014-10-01", "programme": "2014年12月起扶贫小额信贷",
+        "period_from": "2014-12-10",
     }
 
 
@@ -45,8 +47,9 @@ def test_exited_and_poor_households_are_eligible(status):
     assert found(roster=[{"household_status": status}]) == []
 
 
-@pytest.mark.parametrize("status", ["边缘户", "监测户"])
-@pytest.mark.parametrize(("disbursed", "flagged"), [("2020-06-30", True), ("2020-07-01", False)])
+@pytest.mark.parametrize("status", ["边缘户", "监测户", "边缘易致贫户", "突发严重困难户"])
+@pytest.mark.parametrize(("disbursed", "flagged"), [("2020-06-30", True), ("2020-07-01", False), ("2021-03-04", False),
+                                                    ("2026-01-01", False)])
 def test_monitored_households_are_eligible_from_the_policy_date(status, disbursed, flagged):
     result = found(loans=[{"disbursement_date": disbursed, "maturity_date": "2023-06-30"}],
                    roster=[{"household_status": status}])
@@ -106,3 +109,19 @@ def test_without_the_optional_date_columns_the_other_checks_still_run():
     data = _without({"registered_date", "removed_date"})
     data["loans"][0]["borrower_id_number"] = make_id(seq="003")
     assert audit_records(data).cases.filter(pl.col("rule") == RULE).get_column("loan_ids").to_list() == [["L0001"]]
+
+
+def test_a_unstable_exited_household_is_eligible_in_every_period():
+    # 脱贫不稳定户: a 建档立卡 household under monitoring
+    assert found(loans=[{"disbursement_date": "2019-06-30", "maturity_date": "2022-06-30"}],
+                 roster=[{"household_status": "脱贫不稳定户"}]) == []
+
+
+def test_a_county_period_may_keep_monitored_households_out(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text("[[periods]]\nfrom = 2026-01-01\nmonitored_eligible = false\n", encoding="utf-8")
+    policy = load_policy(path)
+    loans = [{"disbursement_date": "2026-01-01", "maturity_date": "2028-01-01"}]
+    cases = cases_of(RULE, loans=loans, roster=[{"household_status": "边缘易致贫户"}], as_of="2026-06-30", policy=policy)
+    assert "按2026年1月起帮扶小额信贷政策" in cases.get_column("message").item()
+    assert cases_of(RULE, loans=loans, roster=[{"household_status": "边缘易致贫户"}], as_of="2026-06-30").height == 0

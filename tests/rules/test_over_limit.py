@@ -22,7 +22,8 @@ def test_a_loan_above_max_amount_by_a_fen_is_a_case_and_max_amount_is_not():
     # the two loans overlap: 100,000.01 in the household, so also a household case
     single = found.filter(found["loan_ids"].list.len() == 1)
     assert single.get_column("loan_ids").to_list() == [["L2"]]
-    assert json.loads(single.get_column("evidence").item()) == {"amount": 50000.01, "max_amount": 50000.0, "excess": 0.01}
+    assert json.loads(single.get_column("evidence").item()) == {"amount": 50000.01, "max_amount": 50000.0, "excess": 0.01,
+                                                              "programme": "2014年12月起扶贫小额信贷"}
     assert single.get_column("message").item().startswith("单笔贷款金额50000.01元，超过50000.00元上限（超出0.01元）")
 
 
@@ -99,3 +100,28 @@ def test_a_borrower_not_in_the_roster_is_a_household_of_its_own():
     ])
     row = same.row(0, named=True)
     assert (row["loan_ids"], row["household_id"], row["id_number"]) == (["L1", "L2"], None, OUTSIDER)
+
+
+def test_the_limit_is_the_periods_50000_to_2025_100000_from_2026():
+    assert cases_of("over_limit", loans=[_loan("L1", "60000", "2025-12-31", maturity_date="2027-12-31")],
+                    as_of="2026-06-30").height == 1
+    assert cases_of("over_limit", loans=[_loan("L1", "60000", "2026-01-01", maturity_date="2028-01-01")],
+                    as_of="2026-06-30").height == 0
+    assert cases_of("over_limit", loans=[_loan("L1", "100000.01", "2026-01-01", maturity_date="2028-01-01")],
+                    as_of="2026-06-30").height == 1
+
+
+def test_a_county_allowing_top_up_loans_to_100000_from_2021(tmp_path):
+    from loan_audit.pipeline.vocab.policy import load_policy
+
+    path = tmp_path / "policy.toml"
+    path.write_text("[[periods]]\nfrom = 2021-03-04\nhousehold_max_amount = 100000\n", encoding="utf-8")
+    policy = load_policy(path)
+    loans = [_loan("L1", "50000", "2021-06-01", maturity_date="2024-06-01"),
+             _loan("L2", "40000", "2022-06-01", maturity_date="2025-06-01", borrower_id_number=OTHER)]
+    roster = [{}, MEMBER]
+    assert cases_of("over_limit", loans=loans, roster=roster, as_of="2022-12-31").height == 1  # default: 90,000 > 50,000
+    assert cases_of("over_limit", loans=loans, roster=roster, as_of="2022-12-31", policy=policy).height == 0
+    over = [*loans, _loan("L3", "20000", "2022-07-01", maturity_date="2025-07-01", borrower_id_number=OTHER)]
+    found = cases_of("over_limit", loans=over, roster=roster, as_of="2022-12-31", policy=policy)
+    assert json.loads(found.get_column("evidence").item())["max_amount"] == 100000.0

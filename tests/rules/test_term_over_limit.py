@@ -38,11 +38,12 @@ def test_months_are_clipped_to_the_months_end():
     # 29 Feb 2016 + 36 months = 28 Feb 2019.
     assert flags("2016-02-29", "2019-02-28") == []
     assert [f["latest_maturity"] for f in flags("2016-02-29", "2019-03-01")] == ["2019-02-28"]
-    # An 11-month loan due 31 Mar may be extended by 11 months: to 28 Feb, clipped.
-    assert flags("2019-04-30", "2020-03-31", "2021-02-28") == []
-    over = flags("2019-04-30", "2020-03-31", "2021-03-01")
+    # An 11-month loan due 31 Mar may be extended by 11 months: to 28 Feb, clipped (29 Feb
+    # in a leap year; due before 2020, so no 疫情延期).
+    assert flags("2018-04-30", "2019-03-31", "2020-02-29") == []
+    over = flags("2018-04-30", "2019-03-31", "2020-03-01")
     assert [(f["term_months"], f["extension_limit_months"], f["latest_extended_maturity"]) for f in over] == [
-        (11, 11, "2021-02-28")
+        (11, 11, "2020-02-29")
     ]
 
 
@@ -63,7 +64,26 @@ def test_an_extension_at_its_limit_is_fine_a_month_over_is_not(maturity, term, l
 
 
 def test_a_day_over_the_extension_limit_is_over():
-    assert [f["extension_over"] for f in flags("2019-03-05", "2020-03-05", "2021-03-06")] == [True]
+    assert [f["extension_over"] for f in flags("2018-03-05", "2019-03-05", "2020-03-06")] == [True]
+
+
+def test_a_covid_deferral_to_the_national_end_date_is_not_over_a_day_later_is():
+    # 12 months, due 2020-03-20: the 贷款通则 limit is 2021-03-20; deferred to 2021-03-31 it
+    # is a 疫情延期, to 2021-04-01 it is over like any other extension
+    assert flags("2019-03-20", "2020-03-20", "2021-03-31") == []
+    assert [(f["extension_over"], f["latest_extended_maturity"]) for f in flags("2019-03-20", "2020-03-20",
+                                                                               "2021-04-01")] == [(True, "2021-03-20")]
+    # due on 2019-12-31, a day before the deferrals began: the limit applies
+    assert [f["extension_over"] for f in flags("2018-12-31", "2019-12-31", "2021-03-31")] == [True]
+    # due on 2020-01-01: a deferral
+    assert flags("2019-01-01", "2020-01-01", "2021-03-31") == []
+
+
+def test_a_deferred_loan_over_its_term_says_it_was_deferred():
+    cases = cases_of(RULE, loans=[{"disbursement_date": "2017-03-01", "maturity_date": "2020-03-02",
+                                   "extended_maturity_date": "2021-03-31"}])
+    evidence = json.loads(cases.get_column("evidence").item())
+    assert (evidence["term_over"], evidence["extension_over"], evidence["covid_deferral"]) == (True, False, True)
 
 
 def test_a_term_and_extension_both_over_are_one_case():
