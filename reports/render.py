@@ -100,6 +100,8 @@ def _param(value) -> str:
         if value and isinstance(value[0], dict):
             return "；".join("，".join(f"{k} {v}" for k, v in item.items()) for item in value)
         return "、".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 

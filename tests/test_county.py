@@ -169,4 +169,6 @@ def test_report_opens_on_a_county_table_and_no_table_is_wide(runs):
     assert parsed.widest <= 30
     heads = [h.strip() for h in parsed.heads]
     assert heads.index("各县（市、区）问题数和监测指标") < heads.index("云南省德宏州盈江县") < heads.index("云南省德宏州陇川县")
-    assert "盈江县/章凤镇" not in html.split('id="counties"')[1].split("三、")[0]
+    # the county sections name townships within their county (the 清零 trend below lists 县/乡镇)
+    assert "盈江县/章凤镇" not in html.split('id="counties"')[1].split("各乡镇清零进度")[0]
+    assert "<th>盈江县/章凤镇</th>" in html.split("各乡镇清零进度")[1]

@@ -32,8 +32,9 @@ LOANS = [
     # overdue 60 days (31–90天) in 章凤镇
     {"loan_id": "L1", "maturity_date": "2021-05-01", "balance": "40000"},
     # the other 排麻干 of the village: a duplicate_name group with L1; due in August
+    # (12 months: priced at the 1-year benchmark, 4.35)
     {"loan_id": "L2", "borrower_id_number": ID_P3, "amount": "30000", "balance": "30000",
-     "disbursement_date": "2020-08-15", "maturity_date": "2021-08-15"},
+     "disbursement_date": "2020-08-15", "maturity_date": "2021-08-15", "annual_rate": "4.35"},
     # a formula as the borrower name (name_id_mismatch in 陇把镇), and over the limit
     {"loan_id": "L3", "borrower_name": INJECTED_NAME, "borrower_id_number": ID_P2, "township": "陇把镇",
      "village": "邦瓦村", "amount": "60000", "balance": "60000"},

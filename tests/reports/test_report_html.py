@@ -123,7 +123,7 @@ def test_every_rule_is_explained_with_its_parameters(page):
     rules = page.split("<h2>七、规则说明", 1)[1]
     for rule in REGISTRY:
         assert f'id="rule-{rule.id}"' in rules and rule.title in rules
-    assert "<code>max_amount</code> = 50000" in rules
+    assert "<code>max_amount</code> = 2014-12-10起 50000；2020-07-01起 50000；2021-03-04起 50000；2026-01-01起 100000" in rules
     assert "错误" in rules and "警告" in rules and "提示" in rules
 
 
