@@ -3,7 +3,6 @@ to PDF on A4 landscape, every 问题描述 whole, no ###, body text at least 9 p
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 
 from loan_audit.pipeline.cli import app
 from loan_audit.reports.checklist import FIRST_CASE_ROW, HEADER_ROW
+from tests.libreoffice import convert, require
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 NOTES = Path("/work/notes")
@@ -27,18 +27,13 @@ def _squash(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing and os.environ.get("CI") != "true":
-        pytest.skip(f"not installed: {', '.join(missing)}")
+    require(*TOOLS)
     tmp = tmp_path_factory.mktemp("print")
     res = CliRunner().invoke(app, ["run", str(SAMPLE), "--out", str(tmp / "out"), "--as-of", "2020-12-31",
                                    "--fail-on", "never", "--db", str(tmp / "c.db")])
     assert res.exit_code == 0, res.output
     xlsx = tmp / "out" / "checklists" / "章凤镇.xlsx"
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/lo", "--convert-to", "pdf",
-                    "--outdir", str(tmp), str(xlsx)], check=True, capture_output=True, timeout=180)
-    pdf = tmp / "章凤镇.pdf"
-    assert pdf.exists()
+    pdf = convert(xlsx, "pdf", tmp)
     return xlsx, pdf, tmp
 
 
