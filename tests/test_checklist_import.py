@@ -54,11 +54,11 @@ def row_of(path: Path, case: str) -> int:
     return next(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, col["case_id"]).value == case)
 
 
-def fill(path: Path, replies: dict[str, dict], added: list[dict] = ()) -> list[int]:
+def fill(path: Path, replies: dict[str, dict], added: list[dict] = (), sheet: str = SHEET) -> list[int]:
     """What a township does: fills (or edits) cells of the rows of these case_ids,
     and sometimes adds rows of its own (their row numbers are returned)."""
     wb = openpyxl.load_workbook(path)
-    ws = wb[SHEET]
+    ws = wb[sheet]
     header, col = _layout(ws)
     rows = {ws.cell(r, col["case_id"]).value: r for r in range(header + 1, ws.max_row + 1)}
     for case, cells in replies.items():
@@ -274,6 +274,10 @@ def case_rows(path: Path, sheet: str = SHEET) -> dict[str, int]:
     """case_id → its Excel row, in the sheet as it is now."""
     ws = openpyxl.load_workbook(path)[sheet]
     header, col = _layout(ws)
+    return case_rows_in(ws, header, col)
+
+
+def case_rows_in(ws, header: int, col: dict[str, int]) -> dict[str, int]:
     return {ws.cell(r, col["case_id"]).value: r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, col["case_id"]).value}
 
 
@@ -358,7 +362,7 @@ def merge(path: Path, ranges: list[tuple[str, str, str]], sheet: str = SHEET) ->
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
     header, col = _layout(ws)
-    rows = {ws.cell(r, col["case_id"]).value: r for r in range(header + 1, ws.max_row + 1)}
+    rows = case_rows_in(ws, header, col)
     for first, last, where in ranges:
         case, _, more = where.partition("+")
         r = rows[case]
@@ -379,7 +383,8 @@ def test_a_reply_in_a_merged_cell_answers_every_case_row_it_spans(db, tmp_path):
     merge(path, [("整改措施", "整改措施", f"{c1}+1"),  # one measure for rows 1–2
                  ("责任人", "责任人", f"{c1}+1"),  # 张三 shown for rows 1–2, 李四 covered
                  ("整改措施", "责任人", c3),  # measure and owner merged across: no owner
-                 ("整改情况", "整改情况", f"{c4}+2")])  # into the blank rows under the table
+                 ("整改情况", "整改情况", f"{c4}+2"),  # into the blank rows under the table
+                 ("村", "村", f"{c1}+3")])  # one village for all four: not an edit of 村
 
     got = import_checklists(db, [path])
 
@@ -461,3 +466,22 @@ def test_a_checklist_resaved_by_libreoffice_gives_the_same_replies_and_the_same_
     seen = [(f.claimed_fixed_but_present.get_column("case_id").to_list(), f.past_deadline.get_column("case_id").to_list(),
              f.resolved.get_column("case_id").to_list()) for f in flags]
     assert seen[0] == seen[1] == ([case["B"]], [case["B"]], [case["F"]])
+
+
+def test_of_a_copied_sheet_the_one_filled_in_counts_and_two_filled_in_refuse_the_file(db, tmp_path):
+    run = month(JAN, "B")
+    b = ids(lifecycle.record_run(db, run))["B"]
+    path = send(run, tmp_path / "out")["陇把镇"]
+    wb = openpyxl.load_workbook(path)
+    wb.copy_worksheet(wb[SHEET]).title = "整改清单 (2)"  # after the blank original
+    wb.save(path)
+    fill(path, {b: {"整改情况": "已整改"}}, sheet="整改清单 (2)")
+    got = import_checklists(db, [path])
+    assert got.ok and stored(got) == [(case_rows(path)[b], b, "已整改", None, None, None)]
+
+    fill(path, {b: {"整改情况": "整改中"}})  # now the original is filled in too
+    got = import_checklists(db, [path])
+    assert got.stored.height == 0
+    assert got.refused.select("row", "reason").rows() == [
+        (None, "工作簿中有 2 张清单表（整改清单、整改清单 (2)）都填写了整改情况：请只在一张表上填写，删除其余的表后重新报送")]
+

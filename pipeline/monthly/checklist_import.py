@@ -8,8 +8,10 @@ latest import winning. The file comes back written by Excel, WPS or LibreOffice,
 us, so nothing is taken from its layout:
 - .xlsx, .xls and .ods alike (fastexcel/calamine), told apart by their content;
 - the sheet is any one whose header row (in the top HEADER_SCAN_ROWS) has a `case_id`
-  cell, whatever it is called; the columns are found by their headers, so a case_id
-  column unhidden or moved, and added or moved columns, do no harm;
+  cell, whatever it is called; of several such (a copy of the sheet), the one filled
+  in, and the file is refused when more than one is (its row numbers would be
+  ambiguous); the columns are found by their headers, so a case_id column unhidden or
+  moved, and added or moved columns, do no harm;
 - row numbers are Excel's as the file stands: rows sorted, deleted or hidden by a
   filter are read where they now are (a hidden row is still a reply);
 - a merged cell's value (calamine has it in the top-left cell only) is read for every
@@ -127,6 +129,7 @@ def _read_workbook(path: Path) -> _Sheet:
         grids = [(s.name, s.to_polars(), [c.absolute_index for c in s.available_columns()]) for s in sheets]
     except Exception as exc:  # fastexcel raises its own types for broken or encrypted files
         raise ValueError(f"无法读取该文件（不是 Excel 工作簿，或已损坏、加密）：{_first_line(exc)}") from None
+    found: list[tuple[str, _Sheet]] = []
     for name, grid, columns in grids:
         header_at = _header_row(grid)
         if header_at is None:
@@ -135,8 +138,15 @@ def _read_workbook(path: Path) -> _Sheet:
             merges = merged_ranges(path, name)
         except Exception as exc:  # a part fastexcel did not need is broken
             raise ValueError(f"无法读取工作表「{name}」的合并单元格：{_first_line(exc)}") from None
-        return _checklist_sheet(grid, header_at, dict(zip(grid.columns, columns, strict=True)), merges, path)
-    raise ValueError("找不到 case_id 列：请在下发的原清单上填写，不要删除隐藏列或复制到新表")
+        found.append((name, _checklist_sheet(grid, header_at, dict(zip(grid.columns, columns, strict=True)), merges, path)))
+    if not found:
+        raise ValueError("找不到 case_id 列：请在下发的原清单上填写，不要删除隐藏列或复制到新表")
+    # a copy of the sheet (WPS and Excel make one in two clicks): the one filled in counts
+    filled = [(name, sheet) for name, sheet in found if sheet.rows.filter(_replied()).height]
+    if len(filled) > 1:
+        raise ValueError(f"工作簿中有 {len(filled)} 张清单表（{'、'.join(n for n, _ in filled)}）都填写了整改情况："
+                         "请只在一张表上填写，删除其余的表后重新报送")
+    return (filled or found)[0][1]
 
 
 def _first_line(exc: Exception) -> str:
@@ -232,6 +242,11 @@ def _blank(column: str) -> pl.Expr:
     return _written(column).is_null()
 
 
+def _replied() -> pl.Expr:
+    """A row with at least one of the four reply cells filled in."""
+    return ~pl.all_horizontal(_blank(c) for c in REPLY_HEADERS.values())
+
+
 def _loan_set(cell: pl.Expr) -> pl.Expr:
     """A 借据号 cell as the sorted list of the loan numbers in it."""
     parts = cell.str.normalize("NFKC").str.replace_all(LOAN_SEPARATORS, ";").str.split(";")
@@ -306,7 +321,7 @@ def import_checklists(db: Path, files: list[Path]) -> ImportResult:
             sheets.append(_read_workbook(path))
         except ValueError as exc:
             refused.append(_refusal(path, str(exc)))
-    replied = ~pl.all_horizontal(_blank(c) for c in REPLY_HEADERS.values())
+    replied = _replied()
     not_replied = sum(s.rows.filter(~replied & pl.col("case_id").is_not_null()).height for s in sheets)
     sheets = [_Sheet(s.rows.filter(replied), s.as_of, s.headers) for s in sheets]
     ids = {i for s in sheets for i in s.rows.get_column("case_id").drop_nulls().to_list()}
