@@ -441,7 +441,8 @@ def township_return(path: Path, case: dict[str, str]) -> None:
 @pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
 def test_a_checklist_resaved_by_libreoffice_gives_the_same_replies_and_the_same_false_fixes(tmp_path, kind):
     """The township's file imported as we get it from openpyxl, and the same file after
-    LibreOffice re-saved it: the same replies stored, the same 虚假整改 next month."""
+    LibreOffice re-saved it (and then misnamed: a .xls called .xlsx): the same replies
+    stored, the same 虚假整改 next month."""
     original_db, resaved_db = tmp_path / "original.db", tmp_path / "resaved.db"
     run = month(JAN, "B", "D", "E", "F")
     case = ids(lifecycle.record_run(original_db, run))
@@ -454,6 +455,8 @@ def test_a_checklist_resaved_by_libreoffice_gives_the_same_replies_and_the_same_
 
     assert original.ok and again.ok, (original.refused.rows(), again.refused.rows())
     assert_frame_equal(again.stored.drop("file"), original.stored.drop("file"))
+    misnamed = resaved.rename(resaved.with_name(f"陇把镇-{kind}.{'xls' if kind == 'xlsx' else 'xlsx'}"))
+    assert_frame_equal(import_checklists(resaved_db, [misnamed]).stored.drop("file"), original.stored.drop("file"))
     rows = case_rows(path, "反馈")
     assert stored(original) == sorted([
         (rows[case["B"]], case["B"], "已整改", "联系银行更正", "李四", D("2021-02-20")),

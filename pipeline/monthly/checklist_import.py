@@ -6,7 +6,8 @@ P), fills in 整改措施 / 责任人 / 完成时限 / 整改情况 and sends it
 `import_checklists` reads those files and stores each reply against its case, the
 latest import winning. The file comes back written by Excel, WPS or LibreOffice, not by
 us, so nothing is taken from its layout:
-- .xlsx, .xls and .ods alike (fastexcel/calamine), told apart by their content;
+- .xlsx, .xls and .ods alike (fastexcel/calamine), told apart by their content (a file
+  renamed from .xls to .xlsx is read all the same);
 - the sheet is any one whose header row (in the top HEADER_SCAN_ROWS) has a `case_id`
   cell, whatever it is called; of several such (a copy of the sheet), the one filled
   in, and the file is refused when more than one is (its row numbers would be
@@ -122,7 +123,7 @@ def _read_workbook(path: Path) -> _Sheet:
     import fastexcel
 
     try:
-        reader = fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(path.read_bytes())  # from bytes calamine goes by content, not by name
         # skip_rows=0 keeps leading blank rows, so that frame row i is Excel row i + 1; the
         # columns start at the first one with a value (absolute_index: its Excel column)
         sheets = [reader.load_sheet(n, header_row=None, skip_rows=0, dtypes="string") for n in reader.sheet_names]
