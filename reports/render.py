@@ -279,10 +279,11 @@ def _with_unknown(counties: tuple[str, ...], column: pl.Series) -> list[str | No
 
 # The HTML checklist on paper (A4 landscape, 277 mm between the margins, 8 pt text): each
 # printed column's width in mm. The short columns get what their content needs on one or
-# two lines, the two long texts the rest, so that a case takes about five lines and a page
-# holds about nine (the xlsx's widths, tuned for 10 pt, would give the long texts less).
-PAPER_MM = {"seq": 6, "title": 14, "village": 12, "name": 10, "id_number": 20, "loans_text": 24, "amounts": 14,
-            "message": 66, "fix": 55, "fix_measure": 20, "fix_owner": 9, "fix_deadline": 12, "fix_status": 15}
+# two lines (a loan number, at 7 pt, on one), the two long texts the rest, so that a case
+# takes about five lines and a page holds about nine (the xlsx's widths, tuned for 10 pt,
+# would give the long texts less).
+PAPER_MM = {"seq": 6, "title": 14, "village": 12, "name": 10, "id_number": 20, "loans_text": 26, "amounts": 14,
+            "message": 66, "fix": 55, "fix_measure": 18, "fix_owner": 9, "fix_deadline": 12, "fix_status": 15}
 assert list(PAPER_MM) == [field for _, field, _, _ in CHECKLIST_COLUMNS[:PAPER_COLUMNS]]
 
 
