@@ -289,7 +289,7 @@ def subsidy(
 
 @app.command("import-checklist")
 def import_checklist(
-    files: Annotated[list[Path], typer.Argument(help="乡镇返回的整改清单 filled checklists (.xlsx)")],
+    files: Annotated[list[Path], typer.Argument(help="乡镇返回的整改清单 filled checklists (.xlsx, .xls, .ods)")],
     db: Annotated[Path, typer.Option("--db", help="月度库 SQLite store")] = Path("loan-audit.db"),
 ) -> None:
     """导入乡镇整改反馈 / Import townships' filled checklists; exit 1 if any row is refused."""

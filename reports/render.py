@@ -35,7 +35,7 @@ from loan_audit.pipeline.vocab.divisions import county_full_label, county_labels
 from loan_audit.pipeline.vocab.files import atomic_path
 from loan_audit.pipeline.vocab.labels import STATUS_LABELS, STATUSES
 from loan_audit.reports import charts
-from loan_audit.reports.checklist import CHECKLIST_COLUMNS, NOTE, headers, write_checklist_xlsx
+from loan_audit.reports.checklist import CHECKLIST_COLUMNS, NOTE, PAPER_COLUMNS, headers, write_checklist_xlsx
 from loan_audit.reports.model import (
     SEVERITIES,
     SEVERITY_LABELS,
@@ -284,6 +284,16 @@ def _with_unknown(counties: tuple[str, ...], column: pl.Series) -> list[str | No
     return [*counties, *([None] if column.has_nulls() else [])]
 
 
+# The HTML checklist on paper (A4 landscape, 277 mm between the margins, 8 pt text): each
+# printed column's width in mm. The short columns get what their content needs on one or
+# two lines (a loan number, at 7 pt, on one), the two long texts the rest, so that a case
+# takes about five lines and a page holds about nine (the xlsx's widths, tuned for 10 pt,
+# would give the long texts less).
+PAPER_MM = {"seq": 6, "title": 14, "village": 12, "name": 10, "id_number": 20, "loans_text": 26, "amounts": 14,
+            "message": 66, "fix": 55, "fix_measure": 18, "fix_owner": 9, "fix_deadline": 12, "fix_status": 15}
+assert list(PAPER_MM) == [field for _, field, _, _ in CHECKLIST_COLUMNS[:PAPER_COLUMNS]]
+
+
 def checklist_context(town: Township, result, mask: bool, generated: str) -> dict:
     known = rules_by_id()
     tables = matrix(town.cases, "village_label", known)
@@ -294,10 +304,13 @@ def checklist_context(town: Township, result, mask: bool, generated: str) -> dic
             cells = dict(zip(table["columns"], r["cells"], strict=True))
             rows.append({"title": r["title"], "label": table["label"], "cells": [cells.get(v, 0) for v in villages],
                          "total": r["total"]})
-    shown = [(h, kind, width) for h, (_, _, width, kind) in zip(headers(mask), CHECKLIST_COLUMNS, strict=True)
-             if kind != "hidden"]
-    total = sum(w for _, _, w in shown)
-    visible = [(h, kind, round(100 * w / total, 2)) for h, kind, w in shown]  # the xlsx widths, in proportion
+    # the xlsx's columns: on screen all but the hidden case_id, at the xlsx's widths in
+    # proportion; on paper the PAPER_COLUMNS the printed workbook has, at PAPER_MM
+    shown = [{"header": h, "field": field, "kind": kind, "width": width, "paper": field in PAPER_MM}
+             for h, (_, field, width, kind) in zip(headers(mask), CHECKLIST_COLUMNS, strict=True) if kind != "hidden"]
+    total, paper = sum(c["width"] for c in shown), sum(PAPER_MM.values())
+    visible = [{**c, "pct": round(100 * c["width"] / total, 2),
+                "paper_pct": round(100 * PAPER_MM.get(c["field"], 0) / paper, 2)} for c in shown]
     return {
         "township": town.label,
         "as_of": result.as_of.isoformat(),

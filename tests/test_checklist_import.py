@@ -16,6 +16,7 @@ from loan_audit.pipeline.monthly import lifecycle
 from loan_audit.pipeline.monthly.checklist_import import format_import, import_checklists
 from loan_audit.reports.render import write_reports
 from tests.conftest import run_rows
+from tests.libreoffice import convert
 from tests.test_store import month
 
 D = dt.date.fromisoformat
@@ -25,10 +26,11 @@ SHEET = "整改清单"
 
 @pytest.fixture(autouse=True)
 def more_loans(monkeypatch):
-    """A fourth broken loan, D, in 陇把镇 beside B."""
+    """More broken loans in 陇把镇 beside B: D, E and F."""
     from tests import test_store
 
-    monkeypatch.setitem(test_store.LOANS, "D", ("041", "陇把镇"))
+    for loan, seq in (("D", "041"), ("E", "051"), ("F", "061")):
+        monkeypatch.setitem(test_store.LOANS, loan, (seq, "陇把镇"))
 
 
 def send(result, folder: Path, mask: bool = True) -> dict[str, Path]:
@@ -52,11 +54,11 @@ def row_of(path: Path, case: str) -> int:
     return next(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, col["case_id"]).value == case)
 
 
-def fill(path: Path, replies: dict[str, dict], added: list[dict] = ()) -> list[int]:
+def fill(path: Path, replies: dict[str, dict], added: list[dict] = (), sheet: str = SHEET) -> list[int]:
     """What a township does: fills (or edits) cells of the rows of these case_ids,
     and sometimes adds rows of its own (their row numbers are returned)."""
     wb = openpyxl.load_workbook(path)
-    ws = wb[SHEET]
+    ws = wb[sheet]
     header, col = _layout(ws)
     rows = {ws.cell(r, col["case_id"]).value: r for r in range(header + 1, ws.max_row + 1)}
     for case, cells in replies.items():
@@ -265,3 +267,224 @@ def test_any_layout_with_the_headers_is_read_with_excel_row_numbers(db, tmp_path
     assert got.ok
     assert got.stored.select("row", "fix_status", "fix_deadline", "basis_as_of").row(0) == (
         5, "整改中", D("2021-03-31"), D(JAN))
+
+
+# --- the file as it really comes back: edited by hand, re-saved by another program -----
+def case_rows(path: Path, sheet: str = SHEET) -> dict[str, int]:
+    """case_id → its Excel row, in the sheet as it is now."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    header, col = _layout(ws)
+    return case_rows_in(ws, header, col)
+
+
+def case_rows_in(ws, header: int, col: dict[str, int]) -> dict[str, int]:
+    return {ws.cell(r, col["case_id"]).value: r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, col["case_id"]).value}
+
+
+def stored(got) -> list[tuple]:
+    return got.stored.select("row", "case_id", "fix_status", "fix_measure", "fix_owner", "fix_deadline").sort("row").rows()
+
+
+def test_sorted_filtered_and_deleted_rows_are_read_where_they_now_stand(db, tmp_path):
+    run = month(JAN, "B", "D", "E", "F")
+    case = ids(lifecycle.record_run(db, run))
+    path = send(run, tmp_path / "out")["陇把镇"]
+    fill(path, {case[loan]: {"整改情况": "整改中", "责任人": loan} for loan in "BDEF"})
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    header, col = _layout(ws)
+    first, last = header + 1, header + 4
+    block = [[c.value for c in ws[r]] for r in range(first, last + 1)]
+    for r, values in zip(range(first, last + 1), reversed(block), strict=True):  # sorted Z→A
+        for c, v in enumerate(values, start=1):
+            ws.cell(r, c).value = v
+    ws.auto_filter.add_filter_column(col["责任人"] - 1, ["B", "D", "E"])  # F filtered out: hidden, still there
+    rows = {ws.cell(r, col["case_id"]).value: r for r in range(first, last + 1)}
+    ws.row_dimensions[rows[case["F"]]].hidden = True
+    ws.delete_rows(rows[case["D"]])  # D's row deleted
+    wb.save(path)
+
+    got = import_checklists(db, [path])
+
+    now = case_rows(path)
+    assert got.ok and got.not_replied == 0
+    assert stored(got) == sorted((now[case[loan]], case[loan], "整改中", None, loan, None) for loan in "BEF")
+    assert now[case["F"]] < now[case["E"]] < now[case["B"]]
+
+
+def test_the_case_id_column_unhidden_and_moved_on_a_renamed_sheet(db, tmp_path):
+    run = month(JAN, "B", "D")
+    case = ids(lifecycle.record_run(db, run))
+    path = send(run, tmp_path / "out")["陇把镇"]
+    fill(path, {case["B"]: {"整改情况": "已整改"}, case["D"]: {"整改情况": "整改中", "借据号": "D9"}})
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    ws.title = "陇把镇反馈"
+    ws.insert_cols(1)
+    ws.move_range(f"Q1:Q{ws.max_row}", cols=-16)  # case_id (P, Q after the insert) → A
+    ws.column_dimensions["A"].hidden = False
+    wb.save(path)
+
+    got = import_checklists(db, [path])
+
+    now = case_rows(path, "陇把镇反馈")
+    assert stored(got) == [(now[case["B"]], case["B"], "已整改", None, None, None)]
+    assert got.refused.select("row", "reason").rows() == [(now[case["D"]], "借据号被修改：清单中为「D9」，原为「D」")]
+
+
+@pytest.mark.parametrize("typed", [
+    "2021.6.30", "2021/6/30", "2021年6月30日", "２０２１年６月３０日", " 2021-06-30 ",
+    dt.datetime(2021, 6, 30), dt.date(2021, 6, 30), 44377, 44377.0,
+])
+def test_a_deadline_is_read_in_every_form_a_township_types(db, tmp_path, typed):
+    run = month(JAN, "B")
+    b = ids(lifecycle.record_run(db, run))["B"]
+    path = send(run, tmp_path / "out")["陇把镇"]
+    fill(path, {b: {"完成时限": typed, "整改情况": "整改中"}})
+    got = import_checklists(db, [path])
+    assert got.ok and got.stored.get_column("fix_deadline").to_list() == [D("2021-06-30")]
+
+
+@pytest.mark.parametrize("typed", [" 已整改 ", "已\u3000整改", "已整改\n", "\u3000已整改\u200b"])
+def test_a_status_typed_by_hand_is_read_without_its_stray_spaces(db, tmp_path, typed):
+    run = month(JAN, "B")
+    b = ids(lifecycle.record_run(db, run))["B"]
+    path = send(run, tmp_path / "out")["陇把镇"]
+    fill(path, {b: {"整改情况": typed}})
+    got = import_checklists(db, [path])
+    assert got.ok and got.stored.get_column("fix_status").to_list() == ["已整改"]
+
+
+def merge(path: Path, ranges: list[tuple[str, str, str]], sheet: str = SHEET) -> None:
+    """Merge cells as a township does: each (first column's header, last column's header,
+    where) spans those columns from the row of case_id `where` down `n` more rows when
+    `where` is 'case_id+n'."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    header, col = _layout(ws)
+    rows = case_rows_in(ws, header, col)
+    for first, last, where in ranges:
+        case, _, more = where.partition("+")
+        r = rows[case]
+        ws.merge_cells(start_row=r, start_column=col[first], end_row=r + int(more or 0), end_column=col[last])
+    wb.save(path)
+
+
+def test_a_reply_in_a_merged_cell_answers_every_case_row_it_spans(db, tmp_path):
+    run = month(JAN, "B", "D", "E", "F")
+    lifecycle.record_run(db, run)
+    path = send(run, tmp_path / "out")["陇把镇"]
+    order = sorted(case_rows(path).items(), key=lambda kv: kv[1])
+    (c1, r1), (c2, r2), (c3, r3), (c4, r4) = order
+    fill(path, {c1: {"整改措施": "补录身份证", "责任人": "张三", "整改情况": "整改中"},
+                c2: {"责任人": "李四", "整改情况": "已整改"},  # 责任人 hidden under row 1's merged cell
+                c3: {"整改措施": "报县审定", "整改情况": "无法整改"},
+                c4: {"整改情况": "已整改"}})
+    merge(path, [("整改措施", "整改措施", f"{c1}+1"),  # one measure for rows 1–2
+                 ("责任人", "责任人", f"{c1}+1"),  # 张三 shown for rows 1–2, 李四 covered
+                 ("整改措施", "责任人", c3),  # measure and owner merged across: no owner
+                 ("整改情况", "整改情况", f"{c4}+2"),  # into the blank rows under the table
+                 ("村", "村", f"{c1}+3")])  # one village for all four: not an edit of 村
+
+    got = import_checklists(db, [path])
+
+    assert got.ok and got.not_replied == 0
+    assert stored(got) == [
+        (r1, c1, "整改中", "补录身份证", "张三", None),
+        (r2, c2, "已整改", "补录身份证", "张三", None),
+        (r3, c3, "无法整改", "报县审定", None, None),
+        (r4, c4, "已整改", None, None, None),
+    ]
+
+
+def test_a_wrong_reply_in_a_merged_cell_refuses_each_row_it_spans(db, tmp_path):
+    run = month(JAN, "B", "D", "E")
+    lifecycle.record_run(db, run)
+    path = send(run, tmp_path / "out")["陇把镇"]
+    (c1, r1), (c2, r2), (c3, r3) = sorted(case_rows(path).items(), key=lambda kv: kv[1])
+    fill(path, {c1: {"整改情况": "已完成"}, c3: {"整改情况": "整改中"}})
+    merge(path, [("整改情况", "整改情况", f"{c1}+1")])
+    got = import_checklists(db, [path])
+    assert stored(got) == [(r3, c3, "整改中", None, None, None)]
+    assert got.refused.select("row", "case_id").rows() == [(r1, c1), (r2, c2)]
+    assert set(got.refused.get_column("reason")) == {"整改情况「已完成」不是 已整改、整改中、无法整改 之一"}
+
+
+def township_return(path: Path, case: dict[str, str]) -> None:
+    """陇把镇's checklist as it comes back: every edit a township makes at once. Dates
+    typed in four forms, a date cell and a serial number; statuses with stray spaces; a
+    measure written once in a merged cell over two rows; B's row hidden by the
+    autofilter; the case_id column unhidden and moved to A; the sheet renamed."""
+    fill(path, {
+        case["B"]: {"整改措施": "联系银行更正", "责任人": "李四", "完成时限": dt.datetime(2021, 2, 20), "整改情况": "已整改"},
+        case["D"]: {"整改措施": "核对身份证", "责任人": "王五", "完成时限": "2021.6.30", "整改情况": " 整改中 "},
+        case["E"]: {"责任人": "赵六", "完成时限": "2021年6月30日", "整改情况": "整改中\u3000"},
+        case["F"]: {"完成时限": 44377, "整改情况": "已整改"},
+    })
+    rows = case_rows(path)
+    d, e = rows[case["D"]], rows[case["E"]]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    ws.title = "反馈"
+    ws.insert_cols(1)  # (openpyxl moves no merged range or filter with the columns: edits below use the new layout)
+    ws.move_range(f"Q1:Q{ws.max_row}", cols=-16)
+    ws.column_dimensions["A"].hidden = False
+    header, col = _layout(ws)
+    assert e == d + 1  # the checklist lists D's and E's cases one under the other
+    ws.merge_cells(start_row=d, start_column=col["整改措施"], end_row=e, end_column=col["整改措施"])
+    ws.auto_filter.ref = f"A{header}:{openpyxl.utils.get_column_letter(ws.max_column)}{e + 2}"
+    ws.auto_filter.add_filter_column(col["整改情况"] - 1, ["整改中"])
+    ws.row_dimensions[rows[case["B"]]].hidden = True
+    wb.save(path)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
+def test_a_checklist_resaved_by_libreoffice_gives_the_same_replies_and_the_same_false_fixes(tmp_path, kind):
+    """The township's file imported as we get it from openpyxl, and the same file after
+    LibreOffice re-saved it (and then misnamed: a .xls called .xlsx): the same replies
+    stored, the same 虚假整改 next month."""
+    original_db, resaved_db = tmp_path / "original.db", tmp_path / "resaved.db"
+    run = month(JAN, "B", "D", "E", "F")
+    case = ids(lifecycle.record_run(original_db, run))
+    lifecycle.record_run(resaved_db, run)
+    path = send(run, tmp_path / "out")["陇把镇"]
+    township_return(path, case)
+    resaved = convert(path, kind, tmp_path / kind)
+
+    original, again = import_checklists(original_db, [path]), import_checklists(resaved_db, [resaved])
+
+    assert original.ok and again.ok, (original.refused.rows(), again.refused.rows())
+    assert_frame_equal(again.stored.drop("file"), original.stored.drop("file"))
+    misnamed = resaved.rename(resaved.with_name(f"陇把镇-{kind}.{'xls' if kind == 'xlsx' else 'xlsx'}"))
+    assert_frame_equal(import_checklists(resaved_db, [misnamed]).stored.drop("file"), original.stored.drop("file"))
+    rows = case_rows(path, "反馈")
+    assert stored(original) == sorted([
+        (rows[case["B"]], case["B"], "已整改", "联系银行更正", "李四", D("2021-02-20")),
+        (rows[case["D"]], case["D"], "整改中", "核对身份证", "王五", D("2021-06-30")),
+        (rows[case["E"]], case["E"], "整改中", "核对身份证", "赵六", D("2021-06-30")),  # the merged measure
+        (rows[case["F"]], case["F"], "已整改", None, None, D("2021-06-30")),
+    ])
+    # February: B still there though reported fixed (虚假整改) and past its deadline; F fixed
+    flags = [lifecycle.record_run(db, month(FEB, "B", "D", "E")) for db in (original_db, resaved_db)]
+    seen = [(f.claimed_fixed_but_present.get_column("case_id").to_list(), f.past_deadline.get_column("case_id").to_list(),
+             f.resolved.get_column("case_id").to_list()) for f in flags]
+    assert seen[0] == seen[1] == ([case["B"]], [case["B"]], [case["F"]])
+
+
+def test_of_a_copied_sheet_the_one_filled_in_counts_and_two_filled_in_refuse_the_file(db, tmp_path):
+    run = month(JAN, "B")
+    b = ids(lifecycle.record_run(db, run))["B"]
+    path = send(run, tmp_path / "out")["陇把镇"]
+    wb = openpyxl.load_workbook(path)
+    wb.copy_worksheet(wb[SHEET]).title = "整改清单 (2)"  # after the blank original
+    wb.save(path)
+    fill(path, {b: {"整改情况": "已整改"}}, sheet="整改清单 (2)")
+    got = import_checklists(db, [path])
+    assert got.ok and stored(got) == [(case_rows(path)[b], b, "已整改", None, None, None)]
+
+    fill(path, {b: {"整改情况": "整改中"}})  # now the original is filled in too
+    got = import_checklists(db, [path])
+    assert got.stored.height == 0
+    assert got.refused.select("row", "reason").rows() == [
+        (None, "工作簿中有 2 张清单表（整改清单、整改清单 (2)）都填写了整改情况：请只在一张表上填写，删除其余的表后重新报送")]
+

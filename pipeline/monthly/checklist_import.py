@@ -3,10 +3,22 @@
 A township receives `checklists/<township>.xlsx` (reports/checklist.py: sheet 整改清单,
 `数据日期：…` in A2, the header in row 4, one row per case, `case_id` in hidden column
 P), fills in 整改措施 / 责任人 / 完成时限 / 整改情况 and sends it back.
-`import_checklists` reads those files (fastexcel; any sheet whose header row has a
-`case_id` cell; the columns are found by their headers, so added or moved columns do
-no harm; row numbers are Excel's) and stores each reply against its case, the latest
-import winning.
+`import_checklists` reads those files and stores each reply against its case, the
+latest import winning. The file comes back written by Excel, WPS or LibreOffice, not by
+us, so nothing is taken from its layout:
+- .xlsx, .xls and .ods alike (fastexcel/calamine), told apart by their content (a file
+  renamed from .xls to .xlsx is read all the same);
+- the sheet is any one whose header row (in the top HEADER_SCAN_ROWS) has a `case_id`
+  cell, whatever it is called; of several such (a copy of the sheet), the one filled
+  in, and the file is refused when more than one is (its row numbers would be
+  ambiguous); the columns are found by their headers, so a case_id column unhidden or
+  moved, and added or moved columns, do no harm;
+- row numbers are Excel's as the file stands: rows sorted, deleted or hidden by a
+  filter are read where they now are (a hidden row is still a reply);
+- a merged cell's value (calamine has it in the top-left cell only) is read for every
+  case row the range covers (`_as_shown` says why), the ranges from merged_cells;
+- dates in the forms of SPEC §2.3 or as date cells; 整改情况 after NFKC and without
+  white space (stray spaces, full-width or ideographic spaces).
 
 A row is refused, with the file, its Excel row number and the reason in Chinese, when
 it cannot be trusted:
@@ -46,6 +58,7 @@ from pathlib import Path
 import polars as pl
 
 from loan_audit.pipeline.monthly import store
+from loan_audit.pipeline.monthly.merged_cells import Range, merged_ranges
 from loan_audit.pipeline.vocab.labels import FIX_STATUSES
 from loan_audit.pipeline.vocab.values import date, text
 
@@ -110,17 +123,35 @@ def _read_workbook(path: Path) -> _Sheet:
     import fastexcel
 
     try:
-        reader = fastexcel.read_excel(str(path))
-        # skip_rows=0 keeps leading blank rows, so that frame row i is Excel row i + 1
-        grids = [reader.load_sheet(n, header_row=None, skip_rows=0, dtypes="string").to_polars() for n in reader.sheet_names]
+        reader = fastexcel.read_excel(path.read_bytes())  # from bytes calamine goes by content, not by name
+        # skip_rows=0 keeps leading blank rows, so that frame row i is Excel row i + 1; the
+        # columns start at the first one with a value (absolute_index: its Excel column)
+        sheets = [reader.load_sheet(n, header_row=None, skip_rows=0, dtypes="string") for n in reader.sheet_names]
+        grids = [(s.name, s.to_polars(), [c.absolute_index for c in s.available_columns()]) for s in sheets]
     except Exception as exc:  # fastexcel raises its own types for broken or encrypted files
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ValueError(f"无法读取该文件（不是 Excel 工作簿，或已损坏、加密）：{first}") from None
-    for grid in grids:
-        sheet = _checklist_sheet(grid, path)
-        if sheet is not None:
-            return sheet
-    raise ValueError("找不到 case_id 列：请在下发的原清单上填写，不要删除隐藏列或复制到新表")
+        raise ValueError(f"无法读取该文件（不是 Excel 工作簿，或已损坏、加密）：{_first_line(exc)}") from None
+    found: list[tuple[str, _Sheet]] = []
+    for name, grid, columns in grids:
+        header_at = _header_row(grid)
+        if header_at is None:
+            continue
+        try:
+            merges = merged_ranges(path, name)
+        except Exception as exc:  # a part fastexcel did not need is broken
+            raise ValueError(f"无法读取工作表「{name}」的合并单元格：{_first_line(exc)}") from None
+        found.append((name, _checklist_sheet(grid, header_at, dict(zip(grid.columns, columns, strict=True)), merges, path)))
+    if not found:
+        raise ValueError("找不到 case_id 列：请在下发的原清单上填写，不要删除隐藏列或复制到新表")
+    # a copy of the sheet (WPS and Excel make one in two clicks): the one filled in counts
+    filled = [(name, sheet) for name, sheet in found if sheet.rows.filter(_replied()).height]
+    if len(filled) > 1:
+        raise ValueError(f"工作簿中有 {len(filled)} 张清单表（{'、'.join(n for n, _ in filled)}）都填写了整改情况："
+                         "请只在一张表上填写，删除其余的表后重新报送")
+    return (filled or found)[0][1]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _field(header: str) -> str | None:
@@ -129,15 +160,20 @@ def _field(header: str) -> str | None:
     return REPLY_HEADERS.get(header) or next((f for f, aliases in CASE_HEADERS.items() if header in aliases), None)
 
 
-def _checklist_sheet(grid: pl.DataFrame, path: Path) -> _Sheet | None:
-    """The rows below the header that has a case_id cell, columns named by field."""
-    top = [[header_key(v) for v in row] for row in grid.head(HEADER_SCAN_ROWS).rows()]
-    header_at = next((i for i, row in enumerate(top) if any(c.lower() in CASE_ID_HEADERS for c in row)), None)
-    if header_at is None:
-        return None
+def _header_row(grid: pl.DataFrame) -> int | None:
+    """The frame row of the header: the first row (of the top ones) with a case_id cell.
+    Found on any sheet, whatever its name (a township may rename it)."""
+    top = grid.head(HEADER_SCAN_ROWS).rows()
+    return next((i for i, row in enumerate(top) if any(header_key(v).lower() in CASE_ID_HEADERS for v in row)), None)
+
+
+def _checklist_sheet(grid: pl.DataFrame, header_at: int, columns: dict[str, int], merges: list[Range],
+                     path: Path) -> _Sheet:
+    """The rows below the header, columns named by field, merged cells read as shown."""
     names: dict[str, str] = {}  # grid column → field
     headers: dict[str, str] = {}  # field → header
-    for col, header in zip(grid.columns, top[header_at], strict=True):
+    for col, cell in zip(grid.columns, grid.row(header_at), strict=True):
+        header = header_key(cell)
         field = _field(header)
         if field and field not in headers:
             names[col], headers[field] = field, header
@@ -150,7 +186,50 @@ def _checklist_sheet(grid: pl.DataFrame, path: Path) -> _Sheet | None:
         .with_columns(pl.lit(None, dtype=pl.Utf8).alias(f) for f in ("case_id", *REPLY_HEADERS.values()) if f not in names.values())
         .with_columns(text(pl.col("case_id")).alias("case_id"))
     )
+    field_at = {columns[c]: f for c, f in names.items() if f != "case_id"}  # Excel column (0-based) → field
+    rows = _as_shown(rows, _covered(grid, columns, field_at, merges))
     return _Sheet(rows, _parse_date(stated.group(1)) if stated else None, headers)
+
+
+def _covered(grid: pl.DataFrame, columns: dict[str, int], field_at: dict[int, str], merges: list[Range]) -> pl.DataFrame:
+    """(row, field, value) for every cell of a merged range but its top-left one, in a
+    column the import reads: the range's value in the range's first column, none in the
+    others (the reply the sheet shows there). Merged ranges are few: a plain loop."""
+    grid_col = {a: c for c, a in columns.items()}
+    out = []
+    for r0, c0, r1, c1 in merges:
+        if r0 >= grid.height or c0 not in grid_col:
+            value = None  # the top-left cell is blank (past the last row or column with a value)
+        else:
+            value = grid.item(r0, grid_col[c0])
+        for c in range(c0, c1 + 1):
+            if c in field_at:
+                out += [(r + 1, field_at[c], value if c == c0 else None)
+                        for r in range(r0, min(r1, grid.height - 1) + 1) if (r, c) != (r0, c0)]
+    return pl.DataFrame(out, schema={"row": pl.Int64, "field": pl.Utf8, "value": pl.Utf8}, orient="row")
+
+
+def _as_shown(rows: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame:
+    """Each covered cell of a row with a case_id takes the value its merged range shows.
+
+    Decision: a reply written once in a merged cell answers every case row the cell
+    spans. A township officer who merges 责任人 over one village's rows and writes 张三
+    once, or 整改情况 已整改 over three loans of one household, sees, prints and signs
+    that reply for each of those rows; refusing them would ask for the same words to be
+    typed again. Covered cells of a row without a case_id (a range reaching into the
+    填报人 line) stay as they are, so that a merge adds no row to refuse."""
+    for field, part in covered.partition_by("field", as_dict=True).items():
+        name = field[0]
+        part = part.select("row", pl.col("value").alias("_shown"), pl.lit(True).alias("_covered"))
+        rows = (
+            rows.join(part, on="row", how="left", maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("_covered") & pl.col("case_id").is_not_null()).then(pl.col("_shown"))
+                .otherwise(pl.col(name)).alias(name)
+            )
+            .drop("_shown", "_covered")
+        )
+    return rows
 
 
 # --- checking the rows against the store ------------------------------------------------
@@ -162,6 +241,11 @@ def _written(column: str) -> pl.Expr:
 
 def _blank(column: str) -> pl.Expr:
     return _written(column).is_null()
+
+
+def _replied() -> pl.Expr:
+    """A row with at least one of the four reply cells filled in."""
+    return ~pl.all_horizontal(_blank(c) for c in REPLY_HEADERS.values())
 
 
 def _loan_set(cell: pl.Expr) -> pl.Expr:
@@ -238,7 +322,7 @@ def import_checklists(db: Path, files: list[Path]) -> ImportResult:
             sheets.append(_read_workbook(path))
         except ValueError as exc:
             refused.append(_refusal(path, str(exc)))
-    replied = ~pl.all_horizontal(_blank(c) for c in REPLY_HEADERS.values())
+    replied = _replied()
     not_replied = sum(s.rows.filter(~replied & pl.col("case_id").is_not_null()).height for s in sheets)
     sheets = [_Sheet(s.rows.filter(replied), s.as_of, s.headers) for s in sheets]
     ids = {i for s in sheets for i in s.rows.get_column("case_id").drop_nulls().to_list()}

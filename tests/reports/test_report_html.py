@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import html
+import html.parser
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 from report_sample import AS_OF, FULL_IDS, ID_P2, INJECTED_NAME, SCRIPT_NAME, sample_result
 
@@ -177,6 +179,49 @@ def test_the_checklist_page_prints_landscape_with_page_numbers(out):
     assert "<thead>" in text and "填报人" in text and "审核人" in text
     assert "script-src 'none'" in text
     assert text.count("data-case-id=") == 3
+
+
+class _Table(html.parser.HTMLParser):
+    """The header cells and the body rows' cells of <table class="checklist">, as text."""
+
+    def __init__(self):
+        super().__init__()
+        self.inside, self.cell, self.head, self.rows = False, None, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and ("class", "checklist") in attrs:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("th", "td"):
+            self.cell = []
+        elif self.inside and tag == "br" and self.cell is not None:
+            self.cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag in ("th", "td") and self.cell is not None:
+            (self.head if tag == "th" else self.rows[-1]).append("".join(self.cell))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def test_each_checklist_cell_stands_under_its_own_header(out):
+    table = _Table()
+    table.feed((out / "checklists" / "陇把镇.html").read_text(encoding="utf-8"))
+    rows = [dict(zip(table.head, r, strict=True)) for r in table.rows if r]
+    cases = sample_result().cases.filter(pl.col("township") == "陇把镇")
+    assert len(rows) == cases.height
+    first = next(r for r in rows if r["问题描述"] == cases.get_column("message")[0])
+    case = cases.row(0, named=True)
+    assert (first["序号"], first["问题类型"], first["村"], first["严重程度"]) == ("1", case["title"], case["village"] or "",
+                                                                           {"error": "错误", "warning": "警告", "info": "提示"}[case["severity"]])
+    assert first["借据号"] == "\n".join(case["loan_ids"])  # one loan a line
+    assert first["整改情况"] == "□已整改\n□整改中\n□无法整改"
 
 
 def test_loans_falling_due_are_counted_by_month_from_the_data_date():
