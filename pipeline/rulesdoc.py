@@ -16,6 +16,13 @@ PERIOD_HEADERS = {
 }
 
 
+def subsidy_rate_text(period) -> str:
+    """A period's 贴息利率 in words: its percent, or the loan's rate cap (LPR by tenor)."""
+    if period.subsidy_rate == "rate_cap":
+        return "按利率上限（期限12个月以内用1年期LPR，更长用5年期以上LPR）" if period.rate_rule == "lpr" else "按利率上限"
+    return f"{period.subsidy_rate:g}%"
+
+
 def period_rows(policy: Policy) -> list[dict]:
     """The policy's periods as 规则说明 shows them (Chinese cells, PERIOD_HEADERS' keys)."""
     rows = []
@@ -23,13 +30,12 @@ def period_rows(policy: Policy) -> list[dict]:
         rate = ("不高于放款日前最近公布的LPR（期限12个月以内用1年期，更长用5年期以上）" if p.rate_rule == "lpr"
                 else "不高于放款日适用的贷款基准利率（期限12个月以内用一年以内，更长用一至五年）")
         monitored = "可贷" if p.monitored_eligible else "不可贷"
-        rate_text = "按利率上限" if p.subsidy_rate == "rate_cap" else f"{p.subsidy_rate:g}%"
         shares = "、".join(f"{s.from_year}年起{s.share:.0%}" for s in p.subsidy_shares)
         rows.append({
             "from": p.start.isoformat(), "programme": p.programme, "max_amount": f"{p.max_amount:,.0f}",
             "household_max_amount": f"{p.household_max_amount:,.0f}", "max_term_months": str(p.max_term_months),
             "rate": rate, "monitored": monitored,
-            "subsidy": f"{rate_text}，本金{p.subsidy_max_amount:,.0f}元以内，比例{shares}",
+            "subsidy": f"{subsidy_rate_text(p)}，本金{p.subsidy_max_amount:,.0f}元以内，比例{shares}",
         })
     return rows
 

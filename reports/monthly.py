@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from loan_audit.pipeline.monthly.lifecycle import PLACE, trend
+from loan_audit.pipeline.rulesdoc import subsidy_rate_text
 from loan_audit.pipeline.subsidy import HEADERS as SUBSIDY_HEADERS
 from loan_audit.pipeline.subsidy import MONEY, QUARTERS, subsidy
 from loan_audit.pipeline.vocab.divisions import county_labels, place_label
@@ -196,7 +197,5 @@ def subsidy_view(result) -> dict:
         "rows": rows,
         "total": {"cohort": "合计", **total} if total else None,
         "estimated": int(frame.get_column("rate_estimated").sum()) if frame.height else 0,
-        "rates": "；".join(
-            f"{p.label}放款的{'按期限的LPR（1年期以内用1年期，更长用5年期以上）' if p.subsidy_rate == 'rate_cap' else f'{p.subsidy_rate:g}%'}"
-            for p in result.policy.periods),
+        "rates": "；".join(f"{p.label}放款的{subsidy_rate_text(p)}" for p in result.policy.periods),
     }
