@@ -161,3 +161,11 @@ def test_truncated_xlsx_is_an_error(tmp_path):
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 50)
     with pytest.raises(InputError, match="Excel"):
         read_table("roster", path)
+
+
+@pytest.mark.parametrize("header", ["户类型", "脱贫属性", "贫困户属性"])
+def test_the_national_systems_household_type_is_the_household_status(tmp_path, header):
+    # 防返贫监测 exports name it 户类型 (脱贫户 / 监测户 …)
+    row = [*ROSTER_ROW[:6], "监测户", ROSTER_ROW[7]]
+    t = read_table("roster", write_csv(tmp_path / "r.csv", [[*ROSTER_HEADER[:6], header, ROSTER_HEADER[7]], row]))
+    assert t.frame.get_column("household_status").to_list() == ["监测户"]

@@ -34,7 +34,7 @@ ROSTER = (
     Column("county", "text", False, COUNTY_ALIASES, "县(市、区)"),
     Column("township", "text", True, ("乡镇", "乡(镇)", "乡镇名称"), "乡镇"),
     Column("village", "text", True, ("行政村", "村", "村委会"), "行政村"),
-    Column("household_status", "text", True, ("户状态", "贫困户状态", "脱贫状态"), "户状态"),
+    Column("household_status", "text", True, ("户状态", "贫困户状态", "脱贫状态", "户类型", "脱贫属性", "贫困户属性"), "户状态"),
     Column("registered_date", "date", False, ("纳入日期", "识别日期", "建档立卡日期"), "纳入日期"),
     Column("removed_date", "date", False, ("剔除日期",), "剔除日期"),
     Column("member_status", "text", False, ("人员状态",), "人员状态"),
