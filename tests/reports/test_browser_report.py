@@ -76,15 +76,26 @@ def out(tmp_path_factory) -> Path:
     return folder
 
 
+# What the page logged while a DevTools call was drained from Chromium's log, kept for
+# console_errors: DevTools' own messages are dropped, the page's are not.
+_kept_log: list[dict] = []
+
+
+def browser_log(driver) -> list[dict]:
+    entries = _kept_log + driver.get_log("browser")
+    _kept_log.clear()
+    return entries
+
+
 def open_page(driver, path: Path) -> None:
-    driver.get_log("browser")  # drop what earlier pages logged
+    browser_log(driver)  # drop what earlier pages logged
     driver.get_log("performance")
     driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
     driver.get(path.resolve().as_uri())
 
 
 def console_errors(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    return [e["message"] for e in browser_log(driver) if e["level"] in ("SEVERE", "ERROR")]
 
 
 def requests_made(driver, page: str) -> list[str]:
@@ -101,7 +112,14 @@ def requests_made(driver, page: str) -> list[str]:
 def fonts_used(driver, selector: str) -> list[str]:
     """The platform fonts Chromium really drew the element's text with."""
     driver.execute_cdp_cmd("DOM.enable", {})
+    _kept_log.extend(driver.get_log("browser"))
     driver.execute_cdp_cmd("CSS.enable", {})
+    # CSS.enable makes DevTools fetch the document again for its inline stylesheets, and
+    # Chromium (150) refuses that for a file: page, logging "Unsafe attempt to load URL
+    # <page> from frame with URL <page>": DevTools' request, not the page's.
+    page = driver.current_url
+    devtools_refetch = f"Unsafe attempt to load URL {page} from frame with URL {page}."
+    _kept_log.extend(e for e in driver.get_log("browser") if devtools_refetch not in e["message"])
     root = driver.execute_cdp_cmd("DOM.getDocument", {})["root"]["nodeId"]
     node = driver.execute_cdp_cmd("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
     fonts = driver.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
