@@ -229,11 +229,13 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="random seed (same seed, same files)")] = 1,
     messy: Annotated[bool, typer.Option("--messy", help="GBK CSV roster + XLSX register with real-world damage")] = False,
     as_of: Annotated[str, typer.Option("--as-of", help="data date the labels are computed for")] = "2020-12-31",
+    realistic_names: Annotated[bool, typer.Option(
+        "--realistic-names", help="汉族姓名按真实人口分布 Han names as a real population has them")] = False,
 ) -> None:
     """生成测试数据 / Generate a synthetic Longchuan data set with labelled cases."""
     from loan_audit.pipeline.generate import generate as make
 
-    stats = make(households, seed, out, messy=messy, as_of=_as_of(as_of))
+    stats = make(households, seed, out, messy=messy, as_of=_as_of(as_of), realistic_names=realistic_names)
     typer.echo(f"generated {out}/: {stats}")
 
 

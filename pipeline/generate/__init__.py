@@ -90,7 +90,7 @@ CASES = (
 
 
 def generate(households: int, seed: int, out: Path, messy: bool = False,
-             as_of: dt.date = dt.date(2020, 12, 31)) -> dict:
+             as_of: dt.date = dt.date(2020, 12, 31), realistic_names: bool = False) -> dict:
     """Write a synthetic Longchuan data set and its exact labels into `out`; return meta."""
     if households < MIN_HOUSEHOLDS:
         raise ValueError(f"households must be at least {MIN_HOUSEHOLDS} (every case needs fresh households)")
@@ -98,7 +98,8 @@ def generate(households: int, seed: int, out: Path, messy: bool = False,
         raise ValueError("as_of must be between 2019-01-01 and 2035-12-31")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    w = World(np.random.default_rng(seed), households, as_of, dt.date(as_of.year - 3, 1, 1), build_villages(households))
+    w = World(np.random.default_rng(seed), households, as_of, dt.date(as_of.year - 3, 1, 1), build_villages(households),
+              realistic=realistic_names)
     build_households(w)
     injector_outsiders = max(1, int(round(2 * households / 2000)))
     build_persons(w, injector_outsiders)
@@ -165,5 +166,7 @@ def generate(households: int, seed: int, out: Path, messy: bool = False,
         "labels_incidental": per_rule(labels.filter(pl.col("note").str.ends_with("; incidental"))),
         "edge_cases": per_rule(edges),
     }
+    if realistic_names:
+        meta["realistic_names"] = True
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return meta

@@ -20,7 +20,9 @@ from loan_audit.pipeline.generate.names import (
     HAN_SINGLE_SHARE,
     JINGPO,
     SURNAMES,
+    draw_realistic_han,
     name_expr,
+    realistic_name_expr,
 )
 from loan_audit.pipeline.generate.setting import (
     ADDRESS,
@@ -137,6 +139,11 @@ def build_persons(w: World, outsiders: int) -> None:
     giv = np.where((fam_all == HAN) & ~single, han_single[male_all] + _draw_code(rng, ngiv[fam_all, male_all] - han_single[male_all]), giv)
     outsider = hh_all < 0
     giv = np.where(outsider, han_single[male_all] + _draw_code(rng, ngiv[HAN, male_all] - han_single[male_all]), giv)
+    if w.realistic:  # Han names as a population has them (the other families as before)
+        han = fam_all == HAN
+        r_sur, r_giv = draw_realistic_han(rng, male_all[han])
+        sur_all, giv = sur_all.copy(), giv.copy()
+        sur_all[han], giv[han] = r_sur, r_giv
     frame = pl.DataFrame({
         "pid": np.arange(m, dtype=np.int64), "hh": hh_all, "slot": slot_all, "rel": rel_all,
         "male": male_all, "birth": birth, "family": fam_all, "vidx": vidx, "sur": sur_all, "giv": giv,
@@ -148,7 +155,7 @@ def build_persons(w: World, outsiders: int) -> None:
         .then(order % pl.when(pl.col("male") == 1).then(len(GIVEN[JINGPO][1])).otherwise(len(GIVEN[JINGPO][0])))
         .otherwise(pl.col("giv")).cast(pl.Int64).alias("giv")
     )
-    frame = frame.with_columns(name_expr().alias("name"))
+    frame = frame.with_columns((realistic_name_expr() if w.realistic else name_expr()).alias("name"))
     frame = _unique_outsider_names(w, frame)
     w.persons = frame
     w.next_pid = m
@@ -163,12 +170,15 @@ def _unique_outsider_names(w: World, frame: pl.DataFrame) -> pl.DataFrame:
         if clash.len() == 0:
             return frame
         k = clash.len()
-        sur = np.floor(w.rng.random(k) * nsur).astype(np.int64)
         male = frame.filter(pl.col("pid").is_in(clash.implode()))["male"].to_numpy()
-        single = np.array([len(HAN_FEMALE), len(HAN_MALE)])[male]
-        giv = single + np.floor(w.rng.random(k) * (np.array([len(GIVEN[HAN][0]), len(GIVEN[HAN][1])])[male] - single)).astype(np.int64)
+        if w.realistic:
+            sur, giv = draw_realistic_han(w.rng, male)
+        else:
+            sur = np.floor(w.rng.random(k) * nsur).astype(np.int64)
+            single = np.array([len(HAN_FEMALE), len(HAN_MALE)])[male]
+            giv = single + np.floor(w.rng.random(k) * (np.array([len(GIVEN[HAN][0]), len(GIVEN[HAN][1])])[male] - single)).astype(np.int64)
         patch = pl.DataFrame({"pid": clash, "sur": sur, "giv": giv})
-        frame = frame.update(patch, on="pid").with_columns(name_expr().alias("name"))
+        frame = frame.update(patch, on="pid").with_columns((realistic_name_expr() if w.realistic else name_expr()).alias("name"))
     raise RuntimeError("could not give outsiders unique names")
 def _distinct_births(vidx, family, desired, cap) -> np.ndarray:
     """Birth days distinct within (village, name family): shift forward past a taken day,
