@@ -24,6 +24,7 @@ from loan_audit.pipeline.generate.names import (
     name_expr,
     realistic_name_expr,
 )
+from loan_audit.pipeline.generate.places import family_shares
 from loan_audit.pipeline.generate.setting import (
     ADDRESS,
     DAUGHTER,
@@ -37,13 +38,12 @@ from loan_audit.pipeline.generate.setting import (
     SIL,
     SON,
     SPOUSE,
-    TOWNSHIPS,
 )
 from loan_audit.pipeline.generate.world import World, day_number, uniform_days, yyyymmdd
 
 
-def _draw_family(rng, town: np.ndarray) -> np.ndarray:
-    fam_cum = np.cumsum(np.array([t[4] for t in TOWNSHIPS]), axis=1)
+def _draw_family(rng, town: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    fam_cum = np.cumsum(shares, axis=1)
     return (rng.random(len(town))[:, None] > fam_cum[town][:, :-1]).sum(1)
 def _draw_code(rng, upper: np.ndarray) -> np.ndarray:
     return np.floor(rng.random(len(upper)) * upper).astype(np.int64)
@@ -59,8 +59,9 @@ def build_persons(w: World, outsiders: int) -> None:
     has_sp = (size >= 2) & (rng.random(n) < 0.85)
     n_par = np.where((head_age < 52) & (size >= 4), rng.choice([0, 1, 2], size=n, p=[0.5, 0.3, 0.2]), 0)
     old = has_sp & (size >= 4) & (head_age >= 58)
-    fam_s = np.where(rng.random(n) < 0.88, fam_h, _draw_family(rng, town))
-    fam_m, fam_d = _draw_family(rng, town), _draw_family(rng, town)
+    shares = family_shares(w.villages)
+    fam_s = np.where(rng.random(n) < 0.88, fam_h, _draw_family(rng, town, shares))
+    fam_m, fam_d = _draw_family(rng, town, shares), _draw_family(rng, town, shares)
     nsur = np.array([len(s) for s in SURNAMES])
     sur_h, sur_s = _draw_code(rng, nsur[fam_h]), _draw_code(rng, nsur[fam_s])
     exo = (fam_s == fam_h) & (sur_s == sur_h) & np.isin(fam_h, [JINGPO, DOTTED])
@@ -201,14 +202,23 @@ def assign_ids(w: World) -> None:
     moved_in = np.isin(rel, [SPOUSE, MOTHER, DIL]) & (rng.random(m) < 0.05)
     addr_idx = np.where(moved_in, 1 + np.floor(rng.random(m) * 4).astype(np.int64), 0)
     codes = np.array([int(ADDRESS)] + [int(a) for a in OTHER_ADDRESSES])
+    if "county" in w.villages.columns:  # a province: born in the county of the village
+        home = w.villages["county"].cast(pl.Int64).to_numpy()[P["vidx"].to_numpy()]
+        table = np.array([int(ADDRESS)] + [int(a) for a in OTHER_ADDRESSES])
+        others = np.array([[c for c in table if c != h][: len(OTHER_ADDRESSES)] for h in np.unique(home)])
+        rows = np.searchsorted(np.unique(home), home)
+        codes = np.column_stack([home, others[rows]])  # person × address choice
+    else:
+        codes = np.broadcast_to(codes, (m, len(codes)))
+    pick = np.arange(m)
     ymd = yyyymmdd(P["birth"].to_numpy())
     klass = np.array(FAMILY_CLASS)[P["family"].to_numpy()]
     male = P["male"].to_numpy()
     u = rng.random(m)
-    for _ in range(len(codes)):
-        base = (digit_matrix(codes[addr_idx], 6) * V[:6]).sum(1) + (digit_matrix(ymd, 8) * V[6:14]).sum(1)
+    for _ in range(codes.shape[1]):
+        base = (digit_matrix(codes[pick, addr_idx], 6) * V[:6]).sum(1) + (digit_matrix(ymd, 8) * V[6:14]).sum(1)
         t = (klass - base) % 11
-        frame = pl.DataFrame({"a": addr_idx, "y": ymd, "s": male, "t": t, "u": u})
+        frame = pl.DataFrame({"a": codes[pick, addr_idx], "y": ymd, "s": male, "t": t, "u": u})
         keys = ["a", "y", "s", "t"]
         ranked = frame.select(
             pl.int_range(pl.len()).over(keys).alias("r"), pl.col("u").min().over(keys).alias("o"),
@@ -223,7 +233,7 @@ def assign_ids(w: World) -> None:
         raise RuntimeError("too many people born on one day for the ID sequence codes")
     idx = (np.floor(offset * length).astype(np.int64) + rank) % length
     seq = SEQ[t, male, idx]
-    addr = codes[addr_idx]
+    addr = codes[pick, addr_idx]
     ids = id_strings(addr, ymd, seq)
     assert ids.n_unique() == m
     w.persons = P.with_columns(
