@@ -44,6 +44,8 @@ def test_8_to_15_townships_a_county_and_about_10_committees_a_township(layout):
     assert towns["n"].n_unique() >= 5  # spread, not one number
     villages = layout.group_by("town").len()["len"]
     assert villages.min() >= 8 and villages.max() <= 12 and 9.5 <= villages.mean() <= 10.5
+    size = layout["weight"] / layout["weight"].mean()
+    assert size.max() <= 3.0 * size.min() + 1e-9 and size.std() > 0.2  # sizes vary, within a factor of three
 
 
 def test_township_names_recur_across_counties_beside_county_specific_ones(layout):

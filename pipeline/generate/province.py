@@ -49,6 +49,7 @@ DAI_COUNTIES = {"530824": 0.3, "530827": 0.3, "530922": 0.2, "530926": 0.35, "53
 TOWNSHIPS_PER_COUNTY = (8, 15)
 VILLAGES_PER_TOWNSHIP = (8, 12)
 MIN_HOUSEHOLDS_PER_VILLAGE = 40
+VILLAGE_SIZE = (0.6, 1.8)  # a committee's households, relative to the mean
 
 
 def province_code(name: str) -> str:
@@ -127,5 +128,9 @@ def province_villages(province: str, households: int, seed: int, counties: int |
     schema = ["town", "township", "village", "village_short", "bank", "county", "county_name", "town_no",
               "village_no", "weight", "f0", "f1", "f2", "f3", "f4"]
     frame = pl.DataFrame(rows, schema=schema, orient="row")
+    # committees of one size within a factor of three (the injected village clusters need
+    # a dozen or more free households in the committees they pick, sometimes twice)
+    mean = pl.col("weight").mean()
+    frame = frame.with_columns(pl.col("weight").clip(VILLAGE_SIZE[0] * mean, VILLAGE_SIZE[1] * mean))
     return frame.with_row_index("vidx").with_columns(pl.col("vidx").cast(pl.Int64), pl.col("town").cast(pl.Int64))
 

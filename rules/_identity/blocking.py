@@ -109,9 +109,11 @@ def name_groups(names: pl.Series) -> pl.DataFrame:
     frame = pl.DataFrame({"name": distinct}).with_row_index("label")
     if frame.height == 0:
         return pl.DataFrame(schema={"name_key": pl.Utf8, "group": pl.UInt32})
-    chars = characters(frame["name"]).select("name", "pos", "readings")
-    links = pl.concat([_sound_keys(chars), _shape_and_add_drop_keys(frame["name"])])
-    links = links.join(frame, on="name").select("label", "key").unique()
+    # the names as their labels from here on (joins on numbers), the keys as their hashes:
+    # two keys that collide only join two groups, which blocking allows (never splits one)
+    chars = characters(frame["name"]).join(frame, on="name").select(pl.col("label").alias("name"), "pos", "readings")
+    shapes = _shape_and_add_drop_keys(frame["name"]).join(frame, on="name").select(pl.col("label").alias("name"), "key")
+    links = pl.concat([_sound_keys(chars), shapes]).select(pl.col("name").alias("label"), pl.col("key").hash()).unique()
     # a key links its names to its least one (the rest of its names add nothing)
     shared = links.with_columns(pl.col("label").min().over("key").alias("least")).filter(pl.col("label") != pl.col("least"))
     group = _components(frame.height, shared["label"].to_numpy(), shared["least"].to_numpy())
