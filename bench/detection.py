@@ -74,12 +74,21 @@ def main() -> None:
     ap.add_argument("--messy", action="store_true")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/loan-audit-bench"))
     ap.add_argument("--data", type=Path, help="an existing generated folder instead")
+    ap.add_argument("--realistic-names", action="store_true")
+    ap.add_argument("--province", help="a province's counties (yunnan), realistic names")
+    ap.add_argument("--counties", type=int, help="N of the province's counties")
     args = ap.parse_args()
 
-    folder = args.data or args.cache / f"h{args.households}-s{args.seed}-{'messy' if args.messy else 'clean'}"
+    kind = "messy" if args.messy else "clean"
+    if args.province or args.counties:
+        kind += f"-{args.province or 'yunnan'}{args.counties or ''}"
+    elif args.realistic_names:
+        kind += "-names"
+    folder = args.data or args.cache / f"h{args.households}-s{args.seed}-{kind}"
     if not (folder / "meta.json").exists():
         start = time.perf_counter()
-        generate(args.households, args.seed, folder, messy=args.messy)
+        generate(args.households, args.seed, folder, messy=args.messy, realistic_names=args.realistic_names,
+                 province=args.province, counties=args.counties)
         print(f"generated {folder} in {time.perf_counter() - start:.1f} s")
     meta = json.loads((folder / "meta.json").read_text())
     start = time.perf_counter()

@@ -3,9 +3,12 @@
     .venv/bin/python bench/scale.py                       # 10k, 100k, 1M loans
     .venv/bin/python bench/scale.py --loans 10000 100000 --reports
     .venv/bin/python bench/scale.py --loans 1000000 --repeat 3     # fastest of 3 runs each
+    .venv/bin/python bench/scale.py --province --loans 100000 1000000   # Yunnan's 129 counties
 
 For each size (a generated clean Parquet set, cached under --cache; about 0.68 loans per
-household) three kinds of run, each in its own subprocess so that peak RSS is its own:
+household; with --province, the households spread over Yunnan's 129 counties with
+realistic names: `generate --province yunnan`) three kinds of run, each in its own
+subprocess so that peak RSS is its own:
 
 - the audit: ingest, normalise, validate, context, every rule's detect, the rest of
   detect (case ids, order), summary, outputs (stages.outputs.write_outputs) and, with
@@ -51,14 +54,15 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def data_set(loans: int, cache: Path, seed: int = 7) -> Path:
-    """A clean generated set of about `loans` loans (generated once, in a subprocess)."""
+def data_set(loans: int, cache: Path, seed: int = 7, province: str | None = None) -> Path:
+    """A clean generated set of about `loans` loans (generated once, in a subprocess);
+    with `province`, that province's counties and realistic names."""
     households = max(2000, round(loans / LOANS_PER_HOUSEHOLD))
-    folder = cache / f"h{households}-s{seed}-clean"
+    folder = cache / f"h{households}-s{seed}-clean{f'-{province}' if province else ''}"
     if not (folder / "meta.json").exists():
         code = (
             "import sys, time; from pathlib import Path; from loan_audit.pipeline.generate import generate; "
-            f"t = time.perf_counter(); generate({households}, {seed}, Path({str(folder)!r})); "
+            f"t = time.perf_counter(); generate({households}, {seed}, Path({str(folder)!r}), province={province!r}); "
             "print(f'generated in {time.perf_counter() - t:.1f} s', file=sys.stderr)"
         )
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -107,6 +111,7 @@ def run_audit(folder: Path, out: Path, reports: bool = False, max_cases_html: in
     return {
         "stages": stages, "wall": wall, "peak_mib": peak_mib(),
         "loans": result.context.loans.height, "roster": result.context.roster.height,
+        "names": result.context.roster.get_column("name").n_unique(),
         "flagged": ours_by_rule(result.cases),
     }
 
@@ -268,6 +273,8 @@ def print_tables(results: dict[int, dict]) -> None:
         for r, c in bad.items():
             print(f"    {r}: only ours e.g. {c['only_ours']}, only DuckDB e.g. {c['only_duckdb']}")
     print(f"\nDuckDB {results[sizes[0]]['duckdb'].get('version')}")
+    print("\nroster persons / distinct names: " + ", ".join(
+        f"{n:,} loans: {results[n]['audit']['roster']:,} / {results[n]['audit'].get('names', 0):,}" for n in sizes))
 
 
 def child(kind: str, folder: Path, reports: bool, max_cases_html: int) -> None:
@@ -288,6 +295,8 @@ def main() -> None:
     ap.add_argument("--reports", action="store_true", help="also write report.html and the checklists")
     ap.add_argument("--max-cases-html", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=1, help="run each kind N times in turn; keep the fastest")
+    ap.add_argument("--province", nargs="?", const="yunnan", default=None,
+                    help="the province's counties with realistic names (generate --province), default yunnan")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -295,7 +304,7 @@ def main() -> None:
         return
     results = {}
     for n in args.loans:
-        folder = data_set(n, args.cache)
+        folder = data_set(n, args.cache, province=args.province)
         print(f"{n:,} loans: {folder}", flush=True)
         results[n] = measure(folder, args.reports, args.max_cases_html, args.repeat)
         a = results[n]["audit"]

@@ -235,11 +235,21 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="random seed (same seed, same files)")] = 1,
     messy: Annotated[bool, typer.Option("--messy", help="GBK CSV roster + XLSX register with real-world damage")] = False,
     as_of: Annotated[str, typer.Option("--as-of", help="data date the labels are computed for")] = "2020-12-31",
+    realistic_names: Annotated[bool, typer.Option(
+        "--realistic-names", help="汉族姓名按真实人口分布 Han names as a real population has them")] = False,
+    province: Annotated[str | None, typer.Option(
+        "--province", help="全省各县（yunnan：云南 129 个县级单位）a whole province's counties")] = None,
+    counties: Annotated[int | None, typer.Option(
+        "--counties", min=1, help="只取省内 N 个县 N of the province's counties")] = None,
 ) -> None:
-    """生成测试数据 / Generate a synthetic Longchuan data set with labelled cases."""
+    """生成测试数据 / Generate a synthetic Longchuan data set (or a province's counties) with labelled cases."""
     from loan_audit.pipeline.generate import generate as make
 
-    stats = make(households, seed, out, messy=messy, as_of=_as_of(as_of))
+    try:
+        stats = make(households, seed, out, messy=messy, as_of=_as_of(as_of), realistic_names=realistic_names,
+                     province=province, counties=counties)
+    except ValueError as exc:
+        _fail(f"生成参数有误 / {exc}")
     typer.echo(f"generated {out}/: {stats}")
 
 

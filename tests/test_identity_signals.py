@@ -1,5 +1,6 @@
 """The identity machinery on hand-made pairs: pinyin, similarity signals, ID neighbours."""
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -157,3 +158,36 @@ def test_person_keys_place_every_row_in_any_roster_order():
         town_key(pl.col("township")).alias("town"), place_key(pl.col("township"), pl.col("village")).alias("place"))
     assert got.select(pl.col("town", "place").cast(pl.Utf8)).equals(want)
     assert got.get_column("place").cast(pl.Utf8).to_list()[:3] == ["章凤/迭撒", "陇把/吕良", "章凤/迭撒"]
+
+
+def test_components_name_each_component_by_its_least_node():
+    from loan_audit.rules._identity.blocking import _components
+
+    # a chain given from its far end (many rounds of label propagation), a triangle, a node alone
+    a = np.array([5, 4, 3, 2, 7, 8])
+    b = np.array([4, 3, 2, 1, 8, 6])
+    assert _components(10, a, b).tolist() == [0, 1, 1, 1, 1, 1, 6, 6, 6, 9]
+    assert _components(3, np.array([], dtype=np.int64), np.array([], dtype=np.int64)).tolist() == [0, 1, 2]
+
+
+def test_components_agree_with_a_breadth_first_search():
+    from loan_audit.rules._identity.blocking import _components
+
+    rng = np.random.default_rng(3)
+    n = 2_000
+    a, b = rng.integers(0, n, 1_500), rng.integers(0, n, 1_500)
+    neighbours = {i: set() for i in range(n)}
+    for x, y in zip(a.tolist(), b.tolist()):
+        neighbours[x].add(y)
+        neighbours[y].add(x)
+    want = [-1] * n
+    for start in range(n):
+        if want[start] < 0:
+            seen, todo = {start}, [start]
+            while todo:
+                for m in neighbours[todo.pop()] - seen:
+                    seen.add(m)
+                    todo.append(m)
+            for m in seen:
+                want[m] = min(seen)
+    assert _components(n, a, b).tolist() == want

@@ -70,10 +70,17 @@ import polars as pl
 
 from loan_audit.pipeline.generate import cases_identity, cases_loans
 from loan_audit.pipeline.generate.inject import Injector
-from loan_audit.pipeline.generate.labels import check_labels, compute_labels, identity_pairs, spec_persons
+from loan_audit.pipeline.generate.labels import (
+    check_labels,
+    compute_labels,
+    identity_pairs,
+    places_within_county,
+    spec_persons,
+)
 from loan_audit.pipeline.generate.loans import background_loans
 from loan_audit.pipeline.generate.people import assign_ids, build_persons, set_member_status
 from loan_audit.pipeline.generate.places import build_households, build_villages
+from loan_audit.pipeline.generate.province import province_villages
 from loan_audit.pipeline.generate.tables import canonical_tables, unreadable_as_null
 from loan_audit.pipeline.generate.world import World
 from loan_audit.pipeline.generate.writers import write_loans_xlsx, write_roster_csv
@@ -90,15 +97,28 @@ CASES = (
 
 
 def generate(households: int, seed: int, out: Path, messy: bool = False,
-             as_of: dt.date = dt.date(2020, 12, 31)) -> dict:
-    """Write a synthetic Longchuan data set and its exact labels into `out`; return meta."""
+             as_of: dt.date = dt.date(2020, 12, 31), realistic_names: bool = False,
+             province: str | None = None, counties: int | None = None) -> dict:
+    """Write a synthetic Longchuan data set and its exact labels into `out`; return meta.
+    With `province` (or `counties`), the province's counties instead (province.py), with
+    realistic names and a county column in both tables (the clean form only)."""
     if households < MIN_HOUSEHOLDS:
         raise ValueError(f"households must be at least {MIN_HOUSEHOLDS} (every case needs fresh households)")
     if not dt.date(2019, 1, 1) <= as_of <= dt.date(2035, 12, 31):
         raise ValueError("as_of must be between 2019-01-01 and 2035-12-31")
+    if counties is not None and province is None:
+        province = "yunnan"
+    if province is not None:
+        if messy:
+            raise ValueError("--province writes the clean form only (the messy writers know one county's columns)")
+        realistic_names = True
+        villages = province_villages(province, households, seed, counties)
+    else:
+        villages = build_villages(households)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    w = World(np.random.default_rng(seed), households, as_of, dt.date(as_of.year - 3, 1, 1), build_villages(households))
+    w = World(np.random.default_rng(seed), households, as_of, dt.date(as_of.year - 3, 1, 1), villages,
+              realistic=realistic_names)
     build_households(w)
     injector_outsiders = max(1, int(round(2 * households / 2000)))
     build_persons(w, injector_outsiders)
@@ -116,6 +136,7 @@ def generate(households: int, seed: int, out: Path, messy: bool = False,
     picked = w.persons.filter(pl.col("pid").is_in(sorted(wanted)))
     pid_map = dict(zip(picked["pid"].to_list(), picked["id_text"].to_list()))
     seen_roster, seen_loans = unreadable_as_null(w, roster, loans) if messy else (roster, loans)
+    seen_roster, seen_loans = places_within_county(seen_roster), places_within_county(seen_loans)
     people = spec_persons(seen_roster, seen_loans, as_of)
     pairs = identity_pairs(people, sorted(pid_map[p] for p in w.specials))
     labels = compute_labels(seen_roster, seen_loans, as_of, pairs)
@@ -165,5 +186,9 @@ def generate(households: int, seed: int, out: Path, messy: bool = False,
         "labels_incidental": per_rule(labels.filter(pl.col("note").str.ends_with("; incidental"))),
         "edge_cases": per_rule(edges),
     }
+    if realistic_names:
+        meta["realistic_names"] = True
+    if province is not None:
+        meta |= {"province": province, "counties": villages["county"].n_unique(), "townships": villages["town"].n_unique()}
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return meta

@@ -28,6 +28,7 @@ from loan_audit.pipeline.generate.setting import (
     NON_PRODUCTIVE,
 )
 from loan_audit.pipeline.generate.world import World
+from loan_audit.pipeline.vocab.divisions import county_key
 from loan_audit.pipeline.vocab.ids import CHECK_CHARS
 
 
@@ -188,6 +189,12 @@ def _ambiguity_guards(L: pl.DataFrame, out: dict[str, pl.DataFrame]) -> None:
             mine = mine.filter(pl.col("severity") == "warning")
         if sorted(mine["loan_id"].to_list()) != sorted(other["loan_id"].unique().to_list()):
             raise RuntimeError(f"generator bug: the two readings of {rule} disagree")
+def places_within_county(frame: pl.DataFrame) -> pl.DataFrame:
+    """A table of several counties as the labels read its places: the township within its
+    county (the county's code or name, then `|`), so that no two counties' 城关镇 are one."""
+    if "county" not in frame.columns:
+        return frame
+    return frame.with_columns(pl.concat_str(county_key(pl.col("county")), pl.lit("|"), pl.col("township")).alias("township"))
 def compute_labels(roster: pl.DataFrame, records: pl.DataFrame, as_of: dt.date, pairs: list[tuple]) -> pl.DataFrame:
     L = _loan_view(roster, records, as_of)
     found = _loan_rules(L, records, as_of)

@@ -9,6 +9,8 @@ import numpy as np
 import polars as pl
 from pypinyin import Style, pinyin
 
+from loan_audit.pipeline.generate import han_names
+
 # Name families: characters (and their pinyin readings) never shared between families,
 # so names of two families are never similar (SPEC §4 suspected_same_person).
 HAN, JINGPO, DOTTED, DAI, ACHANG = range(5)
@@ -77,12 +79,59 @@ def _name_tables() -> tuple[pl.Series, np.ndarray, pl.Series, np.ndarray]:
             giv_flat += GIVEN[f][s]
     return pl.Series(sur_flat), np.array(sur_off), pl.Series(giv_flat), giv_off
 _SUR_FLAT, _SUR_OFF, _GIV_FLAT, _GIV_OFF = _name_tables()
-def name_expr() -> pl.Expr:
-    sur_idx = pl.col("family").replace_strict(dict(enumerate(_SUR_OFF.tolist()))) + pl.col("sur")
+def name_expr(sur: pl.Expr | None = None, giv: pl.Expr | None = None) -> pl.Expr:
+    sur = pl.col("sur") if sur is None else sur
+    giv = pl.col("giv") if giv is None else giv
+    sur_idx = pl.col("family").replace_strict(dict(enumerate(_SUR_OFF.tolist()))) + sur
     giv_idx = (
         pl.col("family").replace_strict(dict(enumerate(_GIV_OFF[:, 0].tolist())))
         + pl.col("male") * (pl.col("family").replace_strict(dict(enumerate((_GIV_OFF[:, 1] - _GIV_OFF[:, 0]).tolist()))))
-        + pl.col("giv")
+        + giv
     )
     sep = pl.col("family").replace_strict(dict(enumerate(SEPARATOR)), return_dtype=pl.Utf8)
     return pl.concat_str(pl.lit(_SUR_FLAT).gather(sur_idx), sep, pl.lit(_GIV_FLAT).gather(giv_idx))
+
+
+# --- realistic Han names (generate(..., realistic=True)) ------------------------------
+def _all_readings(ch: str) -> frozenset:
+    return _readings(ch)[1]
+
+
+def realistic_tables():
+    """han_names.tables for this module's families: (surnames, their weights, given
+    characters, [female, male] weights)."""
+    others = frozenset(c for f in range(1, 5) for part in (SURNAMES[f], *GIVEN[f]) for name in part for c in name)
+    shapes = han_names.FOREIGN_SHAPES + tuple("".join(p) for p in SHAPE.items())
+    return han_names.tables(others, _all_readings, shapes)
+
+
+def draw_realistic_han(rng, male: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Surname and given-name codes for Han persons of sex `male` (0/1): surnames by
+    share, given names of one (HAN_SINGLE_SHARE) or two Zipf-weighted characters; the
+    given code is c1 * (k + 1) + c2 + 1, or c1 * (k + 1) for one character (k characters)."""
+    surnames, sur_w, chars, weights = realistic_tables()
+    n, k = len(male), len(chars)
+    sur = np.searchsorted(np.cumsum(sur_w), rng.random(n) * 0.999999999, side="right")
+    cum = np.cumsum(weights, axis=1)
+    cum /= cum[:, -1:]
+
+    def char() -> np.ndarray:
+        u = rng.random(n) * 0.999999999
+        return np.where(male == 1, np.searchsorted(cum[1], u, side="right"), np.searchsorted(cum[0], u, side="right"))
+
+    first, second = char(), char()
+    single = rng.random(n) < han_names.HAN_SINGLE_SHARE
+    return sur.astype(np.int64), (first * (k + 1) + np.where(single, 0, second + 1)).astype(np.int64)
+
+
+def realistic_name_expr() -> pl.Expr:
+    """`name_expr`, with Han names from the realistic tables (codes of `draw_realistic_han`)."""
+    surnames, _w, chars, _cw = realistic_tables()
+    k = len(chars)
+    han = pl.col("family") == HAN
+    sur = pl.lit(pl.Series(surnames)).gather(pl.when(han).then(pl.col("sur")).otherwise(0))
+    giv = pl.when(han).then(pl.col("giv")).otherwise(0)
+    table = pl.lit(pl.Series(chars))
+    second = pl.when(giv % (k + 1) > 0).then(table.gather((giv % (k + 1) - 1).clip(0))).otherwise(pl.lit(""))
+    others = name_expr(pl.when(han).then(0).otherwise(pl.col("sur")), pl.when(han).then(0).otherwise(pl.col("giv")))
+    return pl.when(han).then(pl.concat_str(sur, table.gather(giv // (k + 1)), second)).otherwise(others)

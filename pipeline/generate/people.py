@@ -20,8 +20,11 @@ from loan_audit.pipeline.generate.names import (
     HAN_SINGLE_SHARE,
     JINGPO,
     SURNAMES,
+    draw_realistic_han,
     name_expr,
+    realistic_name_expr,
 )
+from loan_audit.pipeline.generate.places import family_shares
 from loan_audit.pipeline.generate.setting import (
     ADDRESS,
     DAUGHTER,
@@ -35,13 +38,12 @@ from loan_audit.pipeline.generate.setting import (
     SIL,
     SON,
     SPOUSE,
-    TOWNSHIPS,
 )
 from loan_audit.pipeline.generate.world import World, day_number, uniform_days, yyyymmdd
 
 
-def _draw_family(rng, town: np.ndarray) -> np.ndarray:
-    fam_cum = np.cumsum(np.array([t[4] for t in TOWNSHIPS]), axis=1)
+def _draw_family(rng, town: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    fam_cum = np.cumsum(shares, axis=1)
     return (rng.random(len(town))[:, None] > fam_cum[town][:, :-1]).sum(1)
 def _draw_code(rng, upper: np.ndarray) -> np.ndarray:
     return np.floor(rng.random(len(upper)) * upper).astype(np.int64)
@@ -57,8 +59,9 @@ def build_persons(w: World, outsiders: int) -> None:
     has_sp = (size >= 2) & (rng.random(n) < 0.85)
     n_par = np.where((head_age < 52) & (size >= 4), rng.choice([0, 1, 2], size=n, p=[0.5, 0.3, 0.2]), 0)
     old = has_sp & (size >= 4) & (head_age >= 58)
-    fam_s = np.where(rng.random(n) < 0.88, fam_h, _draw_family(rng, town))
-    fam_m, fam_d = _draw_family(rng, town), _draw_family(rng, town)
+    shares = family_shares(w.villages)
+    fam_s = np.where(rng.random(n) < 0.88, fam_h, _draw_family(rng, town, shares))
+    fam_m, fam_d = _draw_family(rng, town, shares), _draw_family(rng, town, shares)
     nsur = np.array([len(s) for s in SURNAMES])
     sur_h, sur_s = _draw_code(rng, nsur[fam_h]), _draw_code(rng, nsur[fam_s])
     exo = (fam_s == fam_h) & (sur_s == sur_h) & np.isin(fam_h, [JINGPO, DOTTED])
@@ -137,6 +140,11 @@ def build_persons(w: World, outsiders: int) -> None:
     giv = np.where((fam_all == HAN) & ~single, han_single[male_all] + _draw_code(rng, ngiv[fam_all, male_all] - han_single[male_all]), giv)
     outsider = hh_all < 0
     giv = np.where(outsider, han_single[male_all] + _draw_code(rng, ngiv[HAN, male_all] - han_single[male_all]), giv)
+    if w.realistic:  # Han names as a population has them (the other families as before)
+        han = fam_all == HAN
+        r_sur, r_giv = draw_realistic_han(rng, male_all[han])
+        sur_all, giv = sur_all.copy(), giv.copy()
+        sur_all[han], giv[han] = r_sur, r_giv
     frame = pl.DataFrame({
         "pid": np.arange(m, dtype=np.int64), "hh": hh_all, "slot": slot_all, "rel": rel_all,
         "male": male_all, "birth": birth, "family": fam_all, "vidx": vidx, "sur": sur_all, "giv": giv,
@@ -148,7 +156,7 @@ def build_persons(w: World, outsiders: int) -> None:
         .then(order % pl.when(pl.col("male") == 1).then(len(GIVEN[JINGPO][1])).otherwise(len(GIVEN[JINGPO][0])))
         .otherwise(pl.col("giv")).cast(pl.Int64).alias("giv")
     )
-    frame = frame.with_columns(name_expr().alias("name"))
+    frame = frame.with_columns((realistic_name_expr() if w.realistic else name_expr()).alias("name"))
     frame = _unique_outsider_names(w, frame)
     w.persons = frame
     w.next_pid = m
@@ -163,12 +171,15 @@ def _unique_outsider_names(w: World, frame: pl.DataFrame) -> pl.DataFrame:
         if clash.len() == 0:
             return frame
         k = clash.len()
-        sur = np.floor(w.rng.random(k) * nsur).astype(np.int64)
         male = frame.filter(pl.col("pid").is_in(clash.implode()))["male"].to_numpy()
-        single = np.array([len(HAN_FEMALE), len(HAN_MALE)])[male]
-        giv = single + np.floor(w.rng.random(k) * (np.array([len(GIVEN[HAN][0]), len(GIVEN[HAN][1])])[male] - single)).astype(np.int64)
+        if w.realistic:
+            sur, giv = draw_realistic_han(w.rng, male)
+        else:
+            sur = np.floor(w.rng.random(k) * nsur).astype(np.int64)
+            single = np.array([len(HAN_FEMALE), len(HAN_MALE)])[male]
+            giv = single + np.floor(w.rng.random(k) * (np.array([len(GIVEN[HAN][0]), len(GIVEN[HAN][1])])[male] - single)).astype(np.int64)
         patch = pl.DataFrame({"pid": clash, "sur": sur, "giv": giv})
-        frame = frame.update(patch, on="pid").with_columns(name_expr().alias("name"))
+        frame = frame.update(patch, on="pid").with_columns((realistic_name_expr() if w.realistic else name_expr()).alias("name"))
     raise RuntimeError("could not give outsiders unique names")
 def _distinct_births(vidx, family, desired, cap) -> np.ndarray:
     """Birth days distinct within (village, name family): shift forward past a taken day,
@@ -191,14 +202,23 @@ def assign_ids(w: World) -> None:
     moved_in = np.isin(rel, [SPOUSE, MOTHER, DIL]) & (rng.random(m) < 0.05)
     addr_idx = np.where(moved_in, 1 + np.floor(rng.random(m) * 4).astype(np.int64), 0)
     codes = np.array([int(ADDRESS)] + [int(a) for a in OTHER_ADDRESSES])
+    if "county" in w.villages.columns:  # a province: born in the county of the village
+        home = w.villages["county"].cast(pl.Int64).to_numpy()[P["vidx"].to_numpy()]
+        table = np.array([int(ADDRESS)] + [int(a) for a in OTHER_ADDRESSES])
+        others = np.array([[c for c in table if c != h][: len(OTHER_ADDRESSES)] for h in np.unique(home)])
+        rows = np.searchsorted(np.unique(home), home)
+        codes = np.column_stack([home, others[rows]])  # person × address choice
+    else:
+        codes = np.broadcast_to(codes, (m, len(codes)))
+    pick = np.arange(m)
     ymd = yyyymmdd(P["birth"].to_numpy())
     klass = np.array(FAMILY_CLASS)[P["family"].to_numpy()]
     male = P["male"].to_numpy()
     u = rng.random(m)
-    for _ in range(len(codes)):
-        base = (digit_matrix(codes[addr_idx], 6) * V[:6]).sum(1) + (digit_matrix(ymd, 8) * V[6:14]).sum(1)
+    for _ in range(codes.shape[1]):
+        base = (digit_matrix(codes[pick, addr_idx], 6) * V[:6]).sum(1) + (digit_matrix(ymd, 8) * V[6:14]).sum(1)
         t = (klass - base) % 11
-        frame = pl.DataFrame({"a": addr_idx, "y": ymd, "s": male, "t": t, "u": u})
+        frame = pl.DataFrame({"a": codes[pick, addr_idx], "y": ymd, "s": male, "t": t, "u": u})
         keys = ["a", "y", "s", "t"]
         ranked = frame.select(
             pl.int_range(pl.len()).over(keys).alias("r"), pl.col("u").min().over(keys).alias("o"),
@@ -213,7 +233,7 @@ def assign_ids(w: World) -> None:
         raise RuntimeError("too many people born on one day for the ID sequence codes")
     idx = (np.floor(offset * length).astype(np.int64) + rank) % length
     seq = SEQ[t, male, idx]
-    addr = codes[addr_idx]
+    addr = codes[pick, addr_idx]
     ids = id_strings(addr, ymd, seq)
     assert ids.n_unique() == m
     w.persons = P.with_columns(

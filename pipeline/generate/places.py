@@ -55,13 +55,26 @@ def build_villages(n: int) -> pl.DataFrame:
         rows += [(t, town, v + "村委会", v + "村", BANK + branch) for v in villages]
     frame = pl.DataFrame(rows, schema=["town", "township", "village", "village_short", "bank"], orient="row")
     return frame.with_row_index("vidx").with_columns(pl.col("vidx").cast(pl.Int64), pl.col("town").cast(pl.Int64))
+def family_shares(villages: pl.DataFrame) -> np.ndarray:
+    """Each township's shares of the name families (town × family): a province's from its
+    committees (province.py), else Longchuan's."""
+    if "f0" not in villages.columns:
+        return np.array([t[4] for t in TOWNSHIPS])
+    towns = villages.group_by("town").agg(pl.col(f"f{f}").first() for f in range(5)).sort("town")
+    return towns.select(f"f{f}" for f in range(5)).to_numpy()
 def build_households(w: World) -> None:
     rng, n = w.rng, w.n
-    towns = w.villages.group_by("town", maintain_order=True).agg(pl.col("vidx").min().alias("start"), pl.len().alias("count")).sort("town")
-    start, count = towns["start"].to_numpy(), towns["count"].to_numpy()
-    town = rng.choice(len(TOWNSHIPS), size=n, p=np.array([t[2] for t in TOWNSHIPS]))
-    vidx = start[town] + np.floor(rng.random(n) * count[town]).astype(np.int64)
-    fam_cum = np.cumsum(np.array([t[4] for t in TOWNSHIPS]), axis=1)
+    province = "county" in w.villages.columns
+    if province:  # a committee by its weight (the county's and township's size)
+        weight = w.villages["weight"].to_numpy()
+        vidx = rng.choice(w.villages.height, size=n, p=weight / weight.sum())
+        town = w.villages["town"].to_numpy()[vidx]
+    else:
+        towns = w.villages.group_by("town", maintain_order=True).agg(pl.col("vidx").min().alias("start"), pl.len().alias("count")).sort("town")
+        start, count = towns["start"].to_numpy(), towns["count"].to_numpy()
+        town = rng.choice(len(TOWNSHIPS), size=n, p=np.array([t[2] for t in TOWNSHIPS]))
+        vidx = start[town] + np.floor(rng.random(n) * count[town]).astype(np.int64)
+    fam_cum = np.cumsum(family_shares(w.villages), axis=1)
     family = (rng.random(n)[:, None] > fam_cum[town][:, :-1]).sum(1)
     size = rng.choice(np.arange(1, 8), size=n, p=SIZE_P)
     status = rng.choice(len(STATUSES), size=n, p=STATUS_P)
@@ -82,6 +95,16 @@ def build_households(w: World) -> None:
     }).with_columns(
         pl.when(pl.col("status") == "已剔除").then(pl.col("removed_date")).alias("removed_date")
     ).join(w.villages.select("vidx", "town"), on="vidx", how="left", maintain_order="left")
+    if province:  # county code, township and committee within the county, household
+        frame = frame.join(w.villages.select("vidx", "county", "town_no", "village_no"), on="vidx", how="left",
+                           maintain_order="left")
+        number = pl.concat_str(
+            pl.col("county"), pl.col("town_no").cast(pl.Utf8).str.zfill(2), pl.col("village_no").cast(pl.Utf8).str.zfill(3),
+            (pl.int_range(pl.len()).over("vidx") + 1).cast(pl.Utf8).str.zfill(5),
+        )
+        w.households = frame.with_columns(number.alias("household_id")).drop("county", "town_no", "village_no")
+        w.used = np.zeros(n, dtype=bool)
+        return
     w.households = frame.with_columns(
         pl.concat_str(
             pl.lit(ADDRESS), (pl.col("town") + 1).cast(pl.Utf8).str.zfill(2),

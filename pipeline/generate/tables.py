@@ -22,13 +22,15 @@ def canonical_tables(w: World) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, st
     """Roster and loan records in the canonical form, with `_pid` / `_lid` kept for the
     writers; and each lid's loan_id."""
     V = w.villages
+    county = "county" in V.columns  # a province: the roster names the county, the bank gives its code
     roster = (
         w.persons.filter(pl.col("hh") >= 0)
         .join(w.households.select("hh", "household_id", "status", "registered_date", "removed_date"), on="hh", how="left")
-        .join(V.select("vidx", "township", "village"), on="vidx", how="left")
+        .join(V.select("vidx", "township", "village", *(["county_name"] if county else [])), on="vidx", how="left")
         .sort("household_id", "slot", "pid")
         .select(
-            pl.col("pid").alias("_pid"), "household_id", pl.col("id_text").alias("id_number"), "name",
+            pl.col("pid").alias("_pid"), "household_id", *([pl.col("county_name").alias("county")] if county else []),
+            pl.col("id_text").alias("id_number"), "name",
             pl.col("rel").replace_strict(dict(enumerate(RELATIONS)), return_dtype=pl.Utf8).alias("relation"),
             "township", "village", pl.col("status").alias("household_status"), "registered_date",
             "removed_date", "member_status", "status_change_date",
@@ -40,13 +42,13 @@ def canonical_tables(w: World) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, st
     )
     lid_map = dict(zip(numbered["lid"].to_list(), numbered["loan_id"].to_list()))
     loans = (
-        numbered.join(V.select("vidx", "town", "township", "bank"), on="vidx", how="left")
+        numbered.join(V.select("vidx", "town", "township", "bank", *(["county"] if county else [])), on="vidx", how="left")
         .with_columns(pl.int_ranges(0, pl.col("copies") + 1).alias("_copy"))
         .explode("_copy")
         .sort("town", "loan_id", "_copy")
         .select(
             pl.col("lid").alias("_lid"), "loan_id", "borrower_name", pl.col("borrower_id").alias("borrower_id_number"),
-            "township", pl.col("village_text").alias("village"), "amount", pl.col("disb").alias("disbursement_date"),
+            *(["county"] if county else []), "township", pl.col("village_text").alias("village"), "amount", pl.col("disb").alias("disbursement_date"),
             pl.col("maturity").alias("maturity_date"), pl.col("extended").alias("extended_maturity_date"),
             pl.col("settled").alias("settled_date"), pl.col("rate").alias("annual_rate"), "balance", "purpose",
             "usage_mode", "bank",

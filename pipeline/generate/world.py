@@ -48,6 +48,7 @@ class World:
     persons: pl.DataFrame | None = None
     loans: pl.DataFrame | None = None
     used: np.ndarray | None = None  # households touched by an injection
+    realistic: bool = False  # Han names drawn as a population has them (han_names)
     next_lid: int = 0
     next_pid: int = 0
     expected: list = field(default_factory=list)  # (rule, ref kind, ref, severity, kind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from loan_audit.rules._identity.names import SIMILAR_SHAPES, characters, name_key, place_key, town_key, village_key
@@ -102,26 +103,44 @@ def name_groups(names: pl.Series) -> pl.DataFrame:
     combination of a character's name readings: 同音), the name with one position
     removed together with the 形近字 group of the removed character (形近字), and, for
     多字/少字, the longer name with one character removed equal to the shorter name.
-    The groups are the components of that graph (minimum-label propagation)."""
+    The groups are the components of that graph (`_components`: union-find over
+    arrays), each named by its least label (the name's rank among the sorted names)."""
     distinct = names.drop_nulls().unique().sort()
     frame = pl.DataFrame({"name": distinct}).with_row_index("label")
     if frame.height == 0:
         return pl.DataFrame(schema={"name_key": pl.Utf8, "group": pl.UInt32})
-    chars = characters(frame["name"]).select("name", "pos", "readings")
-    links = pl.concat([_sound_keys(chars), _shape_and_add_drop_keys(frame["name"])])
-    links = links.join(frame, on="name").select("label", "key").unique()
-    labels = frame.select("label", pl.col("label").alias("group"))
-    while links.height:  # each round lowers every group to the least label within reach
-        by_key = links.join(labels, on="label").group_by("key").agg(pl.col("group").min())
-        lowered = (
-            links.join(by_key, on="key").group_by("label").agg(pl.col("group").min().alias("lower"))
-        )
-        new = labels.join(lowered, on="label", how="left").select(
-            "label", pl.min_horizontal("group", "lower").alias("group"))
-        if new.join(labels, on=["label", "group"], how="anti").height == 0:
+    # the names as their labels from here on (joins on numbers), the keys as their hashes:
+    # two keys that collide only join two groups, which blocking allows (never splits one)
+    chars = characters(frame["name"]).join(frame, on="name").select(pl.col("label").alias("name"), "pos", "readings")
+    shapes = _shape_and_add_drop_keys(frame["name"]).join(frame, on="name").select(pl.col("label").alias("name"), "key")
+    links = pl.concat([_sound_keys(chars), shapes]).select(pl.col("name").alias("label"), pl.col("key").hash()).unique()
+    # a key links its names to its least one (the rest of its names add nothing)
+    shared = links.with_columns(pl.col("label").min().over("key").alias("least")).filter(pl.col("label") != pl.col("least"))
+    group = _components(frame.height, shared["label"].to_numpy(), shared["least"].to_numpy())
+    return pl.DataFrame({"name_key": frame["name"], "group": pl.Series(group, dtype=pl.UInt32)})
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each of the n nodes' least node in its connected component of the edges (a[i],
+    b[i]): union-find by hooking each edge's greater root onto its lesser one, then
+    pointer jumping until every node points at its root. Roots only move down, so the
+    root of a component is its least node. Each round is a pass over the edges; a round
+    at least halves the components an edge still straddles, so there are few rounds."""
+    parent = np.arange(n, dtype=np.int64)
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    while a.size:
+        ra, rb = parent[a], parent[b]
+        apart = ra != rb
+        if not apart.any():
             break
-        labels = new
-    return frame.join(labels, on="label").select(pl.col("name").alias("name_key"), "group")
+        a, b, ra, rb = a[apart], b[apart], ra[apart], rb[apart]
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:  # pointer jumping: every node to its root
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+    return parent
 
 
 def _sound_keys(chars: pl.DataFrame) -> pl.DataFrame:

@@ -59,11 +59,11 @@ def _readings(char: str, first: bool) -> tuple[str, ...]:
 def characters(names: pl.Series) -> pl.DataFrame:
     """One row per (distinct name, position): name, char, pos, first (pos 0), readings,
     and near (the readings after the dialect mergers)."""
+    chars = pl.col("name").str.split("")
     exploded = (
         pl.DataFrame({"name": names.unique().drop_nulls()})
-        .with_columns(pl.col("name").str.split("").alias("char"))
-        .explode("char")
-        .with_columns(pl.int_range(pl.len()).over("name").alias("pos"))
+        .with_columns(chars.alias("char"), pl.int_ranges(0, chars.list.len()).alias("pos"))
+        .explode("char", "pos")
     )
     distinct = exploded.select("char", (pl.col("pos") == 0).alias("first")).unique()
     table = pl.DataFrame(
