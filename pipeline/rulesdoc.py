@@ -29,7 +29,8 @@ def period_rows(policy: Policy) -> list[dict]:
     for p in policy.periods:
         rate = ("不高于放款日前最近公布的LPR（期限12个月以内用1年期，更长用5年期以上）" if p.rate_rule == "lpr"
                 else "不高于放款日适用的贷款基准利率（期限12个月以内用一年以内，更长用一至五年）")
-        monitored = "可贷" if p.monitored_eligible else "不可贷"
+        monitored = "不可贷" if not p.monitored_eligible else (
+            "可贷（含风险已消除的）" if p.risk_eliminated_eligible else "可贷（风险消除后不可贷）")
         shares = "、".join(f"{s.from_year}年起{s.share:.0%}" for s in p.subsidy_shares)
         rows.append({
             "from": p.start.isoformat(), "programme": p.programme, "max_amount": f"{p.max_amount:,.0f}",

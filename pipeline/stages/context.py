@@ -20,7 +20,10 @@ loans / loan_records
     in_roster            the borrower ID is a roster member's
     member_*             that member's roster row (household_id, name, relation, township,
                          village, household_status, registered_date, removed_date,
-                         status, status_change_date, and the three dates' *_raw text).
+                         status, status_change_date, monitoring_category,
+                         risk_eliminated, risk_identified_date, risk_eliminated_date, and
+                         the *_raw text of registered, removed, status change and risk
+                         eliminated dates).
                          An ID damaged by Excel matches no member: different people's
                          IDs collapse to the same damaged text.
     member_row           that member's row number in `roster` (0-based; null when none)
@@ -74,10 +77,15 @@ MEMBER_COLUMNS = {
     "removed_date": "member_removed_date",
     "member_status": "member_status",
     "status_change_date": "member_status_change_date",
+    "monitoring_category": "member_monitoring_category",
+    "risk_eliminated": "member_risk_eliminated",
+    "risk_identified_date": "member_risk_identified_date",
+    "risk_eliminated_date": "member_risk_eliminated_date",
     # raw text beside the parsed roster dates: an empty date is not an unreadable one
     "registered_date_raw": "member_registered_date_raw",
     "removed_date_raw": "member_removed_date_raw",
     "status_change_date_raw": "member_status_change_date_raw",
+    "risk_eliminated_date_raw": "member_risk_eliminated_date_raw",
 }
 
 

@@ -28,6 +28,8 @@ class RosterSchema(pa.DataFrameModel):
     registered_date: dt.date = pa.Field(nullable=True, in_range={"min_value": MIN_DATE, "max_value": MAX_DATE})
     removed_date: dt.date = pa.Field(nullable=True, in_range={"min_value": MIN_DATE, "max_value": MAX_DATE})
     status_change_date: dt.date = pa.Field(nullable=True, in_range={"min_value": MIN_DATE, "max_value": MAX_DATE})
+    risk_identified_date: dt.date = pa.Field(nullable=True, in_range={"min_value": MIN_DATE, "max_value": MAX_DATE})
+    risk_eliminated_date: dt.date = pa.Field(nullable=True, in_range={"min_value": MIN_DATE, "max_value": MAX_DATE})
 
     class Config:
         strict = False  # unknown columns are carried through

@@ -39,6 +39,13 @@ ROSTER = (
     Column("removed_date", "date", False, ("剔除日期",), "剔除日期"),
     Column("member_status", "text", False, ("人员状态",), "人员状态"),
     Column("status_change_date", "date", False, ("人员变动日期", "变动日期"), "人员变动日期"),
+    # 防返贫监测 exports (易返贫致贫户/监测对象): the category, and when the risk was identified
+    # and eliminated; non_poor_borrower reads them where present.
+    Column("monitoring_category", "text", False,
+           ("易返贫致贫户(监测对象)类型", "监测对象类别", "监测对象类型", "易返贫致贫户类型"), "监测对象类型"),
+    Column("risk_eliminated", "text", False, ("风险是否消除", "是否风险消除"), "风险是否消除"),
+    Column("risk_identified_date", "date", False, ("风险识别时间", "识别监测时间", "纳入监测时间"), "风险识别时间"),
+    Column("risk_eliminated_date", "date", False, ("风险消除时间", "风险消除日期"), "风险消除时间"),
 )
 
 LOANS = (

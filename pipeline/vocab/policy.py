@@ -49,6 +49,7 @@ class Period:
     max_term_months: int
     rate_rule: str
     monitored_eligible: bool
+    risk_eliminated_eligible: bool  # a 监测对象 whose risk was eliminated (风险消除) may still borrow
     subsidy_rate: float | str  # a percent, or "rate_cap"
     subsidy_max_amount: float
     subsidy_shares: tuple[Share, ...]
@@ -299,6 +300,7 @@ def _period(entry: dict, i: int) -> Period:
     return Period(
         start=entry["from"], programme=entry["programme"].strip(), rate_rule=entry["rate_rule"],
         monitored_eligible=_flag(entry["monitored_eligible"], f"{name}.monitored_eligible"),
+        risk_eliminated_eligible=_flag(entry["risk_eliminated_eligible"], f"{name}.risk_eliminated_eligible"),
         subsidy_rate=subsidy_rate, subsidy_shares=parsed, **values,
     )
 

@@ -125,3 +125,85 @@ def test_a_county_period_may_keep_monitored_households_out(tmp_path):
     cases = cases_of(RULE, loans=loans, roster=[{"household_status": "边缘易致贫户"}], as_of="2026-06-30", policy=policy)
     assert "按2026年1月起帮扶小额信贷政策" in cases.get_column("message").item()
     assert cases_of(RULE, loans=loans, roster=[{"household_status": "边缘易致贫户"}], as_of="2026-06-30").height == 0
+
+
+# --- the 防返贫监测 export's columns: 户类型, 监测对象类型, 风险识别/消除 --------------------
+LATE_LOAN = [{"disbursement_date": "2022-05-10", "maturity_date": "2025-05-10"}]
+MONITORED_FARMER = {"household_status": "一般农户", "monitoring_category": "边缘易致贫户"}
+
+
+@pytest.mark.parametrize(("category", "flagged"), [(None, True), ("", True), ("边缘易致贫户", False),
+                                                   ("突发严重困难户", False)])
+def test_a_general_farmer_is_eligible_only_as_a_monitored_household(category, flagged):
+    row = {"household_status": "一般农户"} | ({} if category is None else {"monitoring_category": category})
+    assert found(loans=LATE_LOAN, roster=[row]) == ([("L0001", ["non_poor_household"])] if flagged else [])
+
+
+def test_a_general_farmer_under_monitoring_follows_the_monitored_dates():
+    early = [{"disbursement_date": "2020-06-30", "maturity_date": "2023-06-30"}]
+    cases = cases_of(RULE, loans=early, roster=[MONITORED_FARMER])
+    assert json.loads(cases.get_column("evidence").item())["reasons"] == ["monitored_before_eligible"]
+    assert "一般农户（边缘易致贫户）于2020-06-30放款" in cases.get_column("message").item()
+
+
+@pytest.mark.parametrize(("identified", "flagged"), [("2022-05-11", True), ("2022-05-10", False), ("", False)])
+def test_monitoring_identified_after_disbursement_is_flagged_on_the_day_is_not(identified, flagged):
+    row = MONITORED_FARMER | {"risk_identified_date": identified}
+    assert found(loans=LATE_LOAN, roster=[row]) == ([("L0001", ["monitoring_after_disbursement"])] if flagged else [])
+
+
+@pytest.mark.parametrize(("eliminated", "flagged"), [("2022-05-09", True), ("2022-05-10", True), ("2022-05-11", False),
+                                                     ("", True)])
+def test_a_monitored_household_whose_risk_was_eliminated_by_the_loan_is_flagged(eliminated, flagged):
+    row = MONITORED_FARMER | {"risk_eliminated": "是", "risk_eliminated_date": eliminated}
+    cases = cases_of(RULE, loans=LATE_LOAN, roster=[row])
+    assert cases.height == int(flagged)
+    if flagged:
+        evidence = json.loads(cases.get_column("evidence").item())
+        assert evidence["reasons"] == ["risk_eliminated"] and evidence["monitoring_category"] == "边缘易致贫户"
+        assert "按2021年3月起脱贫人口小额信贷政策不再是贷款对象" in cases.get_column("message").item()
+
+
+@pytest.mark.parametrize("status", ["已脱贫", "脱贫不稳定户"])
+def test_an_exited_household_stays_eligible_when_its_risk_is_eliminated(status):
+    row = {"household_status": status, "monitoring_category": "脱贫不稳定户", "risk_eliminated": "是",
+           "risk_eliminated_date": "2021-01-01"}
+    assert found(loans=LATE_LOAN, roster=[row]) == []
+
+
+def test_risk_not_eliminated_or_an_unreadable_elimination_date_is_not_flagged():
+    assert found(loans=LATE_LOAN, roster=[MONITORED_FARMER | {"risk_eliminated": "否", "risk_eliminated_date": ""}]) == []
+    row = MONITORED_FARMER | {"risk_eliminated": "是", "risk_eliminated_date": "待核实"}
+    assert found(loans=LATE_LOAN, roster=[row]) == []
+
+
+def test_a_county_may_keep_households_whose_risk_was_eliminated_eligible(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text("risk_eliminated_eligible = true\n", encoding="utf-8")
+    row = MONITORED_FARMER | {"risk_eliminated": "是", "risk_eliminated_date": "2021-01-01"}
+    assert cases_of(RULE, loans=LATE_LOAN, roster=[row], policy=load_policy(path)).height == 0
+    assert cases_of(RULE, loans=LATE_LOAN, roster=[row]).height == 1
+
+
+def test_the_export_headers_are_read(tmp_path):
+    """A roster as the 防返贫监测 system exports it: its own headers, read through the aliases."""
+    from typer.testing import CliRunner
+
+    from loan_audit.pipeline.cli import app
+
+    person = PERSON | {"household_status": "一般农户"}
+    headers = {"household_id": "户编号", "id_number": "证件号码", "name": "姓名", "relation": "与户主关系",
+               "township": "乡(镇)", "village": "行政村", "household_status": "户类型"}
+    extra = {"易返贫致贫户(监测对象)类型": "边缘易致贫户", "风险是否消除": "是", "风险消除时间": "2022-01-01",
+             "识别监测时间": "2021-06-01"}
+    roster = pl.DataFrame([{headers[k]: v for k, v in person.items() if k in headers} | extra])
+    loans = pl.DataFrame([LOAN | LATE_LOAN[0]])
+    roster.write_csv(tmp_path / "roster.csv")
+    loans.write_csv(tmp_path / "loans.csv")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--out", str(out), "--as-of", "2022-12-31", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    cases = pl.read_parquet(out / "cases.parquet").filter(pl.col("rule") == RULE)
+    evidence = json.loads(cases.get_column("evidence").item())
+    assert evidence["reasons"] == ["risk_eliminated"]
+    assert (evidence["risk_identified_date"], evidence["risk_eliminated_date"]) == ("2021-06-01", "2022-01-01")
